@@ -1,0 +1,21 @@
+# Third-party dependencies, all from Debian -dev packages (see deps/apt-build.txt).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(nlohmann_json CONFIG REQUIRED)
+# fmt is used header-only so nothing extra links into the static binary.
+find_path(FMT_INCLUDE_DIR fmt/format.h REQUIRED)
+add_library(barekit_fmt INTERFACE)
+target_include_directories(barekit_fmt SYSTEM INTERFACE ${FMT_INCLUDE_DIR})
+target_compile_definitions(barekit_fmt INTERFACE FMT_HEADER_ONLY=1)
+find_path(TOMLPP_INCLUDE_DIR toml++/toml.h REQUIRED)
+add_library(barekit_tomlpp INTERFACE)
+target_include_directories(barekit_tomlpp SYSTEM INTERFACE ${TOMLPP_INCLUDE_DIR})
+# Static archives preferred for the single-file binary.
+find_library(ZSTD_LIB NAMES libzstd.a zstd REQUIRED)
+find_library(DEFLATE_LIB NAMES libdeflate.a deflate REQUIRED)
+find_library(ZLIB_LIB NAMES libz.a z REQUIRED)
+find_library(NETTLE_LIB NAMES libnettle.a nettle REQUIRED)
+find_path(ZSTD_INCLUDE_DIR zstd.h REQUIRED)
+find_path(DEFLATE_INCLUDE_DIR libdeflate.h REQUIRED)
+find_path(NETTLE_INCLUDE_DIR nettle/sha2.h REQUIRED)
