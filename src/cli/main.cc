@@ -1,0 +1,28 @@
+// barekit: from "it builds" to "it runs, verified, on a bare machine".
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+
+#ifndef BAREKIT_VERSION
+#define BAREKIT_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"barekit: inspect, pack, supervise and boot Go binaries on bare machines"};
+  app.name("barekit");
+  app.set_version_flag("--version", std::string("barekit ") + BAREKIT_VERSION);
+  app.require_subcommand(1);
+  int exit_code = 0;
+  barekit::cli::RegisterInspect(app, &exit_code);
+  barekit::cli::RegisterCheck(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  std::fflush(stdout);
+  return exit_code;
+}

@@ -1,0 +1,54 @@
+#include "inspect/report.h"
+
+#include <utility>
+
+namespace barekit::inspect {
+namespace {
+
+GoFacts ReadGoFacts(const exe::ObjectFile& obj, const InspectOptions& opts) {
+  GoFacts go;
+  auto bi = gobin::ReadBuildInfo(obj);
+  if (bi.ok()) {
+    go.build_info = std::move(bi).value();
+  } else {
+    go.build_info_error = bi.status().message();
+  }
+  if (opts.want_build_id) go.build_id = gobin::ReadGoBuildId(obj);
+  go.stripped_inferred = !obj.has_symtab && !obj.has_dwarf;
+  return go;
+}
+
+}  // namespace
+
+FileReport InspectFile(const std::string& path, const InspectOptions& opts) {
+  FileReport r;
+  r.path = path;
+  auto mapped = MappedFile::Open(path);
+  if (!mapped.ok()) {
+    r.error = mapped.status().message();
+    return r;
+  }
+  r.mapping = std::make_unique<MappedFile>(std::move(mapped).value());
+  r.size = r.mapping->size();
+  if (r.size == 0) {
+    r.error = "empty file";
+    r.not_executable = true;
+    return r;
+  }
+  auto objs = exe::OpenObject(r.mapping->bytes());
+  if (!objs.ok()) {
+    r.error = objs.status().message();
+    r.not_executable = objs.status().IsNotMine();
+    return r;
+  }
+  for (exe::ObjectFile& obj : objs.value()) {
+    SliceReport s;
+    s.object = std::move(obj);
+    GoFacts go = ReadGoFacts(s.object, opts);
+    if (go.build_info || go.build_id) s.go = std::move(go);
+    r.slices.push_back(std::move(s));
+  }
+  return r;
+}
+
+}  // namespace barekit::inspect
