@@ -1,0 +1,444 @@
+#include "gobin/pclntab.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/checked_math.h"
+#include "fmt/format.h"
+#include "gobin/moduledata.h"
+
+namespace barekit::gobin {
+namespace {
+
+constexpr uint32_t kMagic12 = 0xfffffffb;
+constexpr uint32_t kMagic116 = 0xfffffffa;
+constexpr uint32_t kMagic118 = 0xfffffff0;
+constexpr uint32_t kMagic120 = 0xfffffff1;
+
+bool MagicVersion(uint32_t magic, PclntabVersion* v) {
+  switch (magic) {
+    case kMagic12: *v = PclntabVersion::kGo12; return true;
+    case kMagic116: *v = PclntabVersion::kGo116; return true;
+    case kMagic118: *v = PclntabVersion::kGo118; return true;
+    case kMagic120: *v = PclntabVersion::kGo120; return true;
+  }
+  return false;
+}
+
+Status TableError(std::string_view where, uint64_t file_offset, uint64_t off,
+                  std::string_view what) {
+  return Status::Corrupt(fmt::format("{}: pclntab at {:#x}: {} (table offset {:#x})", where,
+                                     file_offset, what, off));
+}
+
+// Maps a 1.18+ entry offset to an address through textsectmap (runtime textOff).
+uint64_t TextOff(uint64_t off, uint64_t text_start, const std::vector<TextSection>& sects) {
+  if (sects.size() > 1) {
+    for (size_t i = 0; i < sects.size(); ++i) {
+      const TextSection& s = sects[i];
+      if ((off >= s.vaddr && off < s.end) || (i + 1 == sects.size() && off == s.end)) {
+        return s.base_addr + (off - s.vaddr);
+      }
+    }
+  }
+  return text_start + off;
+}
+
+}  // namespace
+
+std::string_view PclntabVersionName(PclntabVersion v) {
+  switch (v) {
+    case PclntabVersion::kGo12: return "1.2";
+    case PclntabVersion::kGo116: return "1.16";
+    case PclntabVersion::kGo118: return "1.18";
+    case PclntabVersion::kGo120: return "1.20";
+  }
+  return "?";
+}
+
+std::string_view TableSourceName(TableSource s) {
+  switch (s) {
+    case TableSource::kSection: return "section";
+    case TableSource::kSymbol: return "symbol";
+    case TableSource::kMagicScan: return "magic-scan";
+    case TableSource::kModuleData: return "moduledata";
+    case TableSource::kRawBytes: return "raw-bytes";
+  }
+  return "?";
+}
+
+bool LooksLikePclntabHeader(Bytes b, Endian* endian) {
+  if (b.size() < 16) return false;
+  PclntabVersion v;
+  Endian e = Endian::kLittle;
+  if (!MagicVersion(static_cast<uint32_t>(LoadUint(b.data(), 4, e)), &v)) {
+    e = Endian::kBig;
+    if (!MagicVersion(static_cast<uint32_t>(LoadUint(b.data(), 4, e)), &v)) return false;
+  }
+  auto q = static_cast<uint8_t>(b[6]);
+  auto p = static_cast<uint8_t>(b[7]);
+  if (b[4] != std::byte{0} || b[5] != std::byte{0}) return false;
+  if (q != 1 && q != 2 && q != 4) return false;
+  if (p != 4 && p != 8) return false;
+  if (endian != nullptr) *endian = e;
+  return true;
+}
+
+Result<PclntabHeader> ParsePclntabHeader(Bytes table, std::string_view where,
+                                         uint64_t file_offset,
+                                         std::optional<uint32_t> assume_magic,
+                                         Endian assume_endian) {
+  PclntabHeader h;
+  if (assume_magic) {
+    PclntabVersion v;
+    if (table.size() < 16) return TableError(where, file_offset, 0, "header truncated");
+    auto q = static_cast<uint8_t>(table[6]);
+    auto p = static_cast<uint8_t>(table[7]);
+    if (!MagicVersion(*assume_magic, &v) || table[4] != std::byte{0} ||
+        table[5] != std::byte{0} || (q != 1 && q != 2 && q != 4) || (p != 4 && p != 8)) {
+      return TableError(where, file_offset, 4, "no valid pclntab header");
+    }
+    h.endian = assume_endian;
+  } else if (!LooksLikePclntabHeader(table, &h.endian)) {
+    if (table.size() < 16) return TableError(where, file_offset, 0, "header truncated");
+    return TableError(where, file_offset, 0, "no valid pclntab magic and header");
+  }
+  ByteReader r(table, h.endian);
+  h.magic = *r.U32();
+  if (assume_magic) h.magic = *assume_magic;
+  MagicVersion(h.magic, &h.version);
+  r.Skip(2);
+  h.quantum = *r.U8();
+  h.ptr_size = *r.U8();
+  const int ps = h.ptr_size;
+  auto word = [&](int i) -> std::optional<uint64_t> {
+    if (!r.Seek(8 + static_cast<uint64_t>(i) * ps)) return std::nullopt;
+    return r.Word(ps);
+  };
+  const uint64_t size = table.size();
+  auto need = [&](int words) -> Status {
+    if (8 + static_cast<uint64_t>(words) * ps > size) {
+      return TableError(where, file_offset, 8, "header truncated");
+    }
+    return Status::Ok();
+  };
+  switch (h.version) {
+    case PclntabVersion::kGo12:
+      BK_RETURN_IF_ERROR(need(1));
+      h.nfunc = *word(0);
+      h.functab_off = 8 + static_cast<uint64_t>(ps);
+      h.functab_field = ps;
+      break;
+    case PclntabVersion::kGo116:
+      BK_RETURN_IF_ERROR(need(7));
+      h.nfunc = *word(0);
+      h.nfiles = *word(1);
+      h.funcname_off = *word(2);
+      h.cu_off = *word(3);
+      h.filetab_off = *word(4);
+      h.pctab_off = *word(5);
+      h.functab_off = *word(6);
+      h.functab_field = ps;
+      break;
+    case PclntabVersion::kGo118:
+    case PclntabVersion::kGo120:
+      BK_RETURN_IF_ERROR(need(8));
+      h.nfunc = *word(0);
+      h.nfiles = *word(1);
+      h.header_text_start = *word(2);
+      h.funcname_off = *word(3);
+      h.cu_off = *word(4);
+      h.filetab_off = *word(5);
+      h.pctab_off = *word(6);
+      h.functab_off = *word(7);
+      h.functab_field = 4;
+      break;
+  }
+  const uint64_t offs[] = {h.funcname_off, h.cu_off, h.filetab_off, h.pctab_off, h.functab_off};
+  static constexpr const char* kNames[] = {"funcnametab", "cutab", "filetab", "pctab", "functab"};
+  for (int i = 0; i < 5; ++i) {
+    if (offs[i] > size) {
+      return TableError(where, file_offset, 8,
+                        fmt::format("{} offset {:#x} lies past the table end {:#x}", kNames[i],
+                                    offs[i], size));
+    }
+  }
+  auto fields = CheckedMul(h.nfunc, 2);
+  auto bytes = fields ? CheckedMul(*fields + 1, h.functab_field) : std::nullopt;
+  if (!bytes || !RangeFits(h.functab_off, *bytes, size)) {
+    return TableError(where, file_offset, h.functab_off,
+                      fmt::format("function table of {} functions runs past the table end {:#x}",
+                                  h.nfunc, size));
+  }
+  const std::byte* ft = table.data() + h.functab_off;
+  const auto fs = static_cast<size_t>(h.functab_field);
+  h.first_entry_raw = LoadUint(ft, fs, h.endian);
+  h.end_entry_raw = LoadUint(ft + static_cast<size_t>(h.nfunc) * 2 * fs, fs, h.endian);
+  if (h.end_entry_raw < h.first_entry_raw) {
+    return TableError(where, file_offset, h.functab_off + h.nfunc * 2 * fs,
+                      "end sentinel lies before the first function");
+  }
+  return h;
+}
+
+Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
+  const std::string_view where = opts.label;
+  const uint64_t foff = opts.file_offset;
+  FunctionTable t;
+  BK_ASSIGN_OR_RETURN(t.header, ParsePclntabHeader(table, where, foff, opts.assume_magic,
+                                                   opts.assume_endian));
+  const PclntabHeader& h = t.header;
+  t.data = table;
+  t.size = table.size();
+  t.file_offset = foff;
+  t.text_sections = opts.text_sections;
+  const bool relative = h.version >= PclntabVersion::kGo118;
+  if (!relative) {
+    t.text_start = opts.text_start.value_or(0);
+    t.text_source = "absolute entries";
+  } else if (opts.text_start) {
+    t.text_start = *opts.text_start;
+    t.text_source = opts.text_source;
+  } else {
+    t.text_start = h.header_text_start;
+    t.text_source = "pcHeader.textStart";
+  }
+  auto addr_of = [&](uint64_t raw) {
+    return relative ? TextOff(raw, t.text_start, t.text_sections) : raw;
+  };
+
+  const Endian e = h.endian;
+  const std::byte* base = table.data();
+  const uint64_t size = table.size();
+  const auto fs = static_cast<size_t>(h.functab_field);
+  const std::byte* ft = base + h.functab_off;
+  // _func records are relative to the functab (1.16+) or to the table start (1.2).
+  const uint64_t func_base = h.version == PclntabVersion::kGo12 ? 0 : h.functab_off;
+  const uint64_t name_base = h.version == PclntabVersion::kGo12 ? 0 : h.funcname_off;
+  const uint64_t entry_field = relative ? 4 : static_cast<uint64_t>(h.ptr_size);
+  // Names live in funcnametab, which ends where the next sub-table starts (1.16+).
+  uint64_t name_end = size;
+  if (h.version != PclntabVersion::kGo12) {
+    for (uint64_t o : {h.cu_off, h.filetab_off, h.pctab_off, h.functab_off}) {
+      if (o > h.funcname_off && o < name_end) name_end = o;
+    }
+  }
+  const Bytes names = table.subspan(0, static_cast<size_t>(name_end));
+
+  t.funcs.resize(static_cast<size_t>(h.nfunc));
+  uint64_t prev_raw = h.first_entry_raw;
+  for (uint64_t i = 0; i < h.nfunc; ++i) {
+    const std::byte* p = ft + static_cast<size_t>(i) * 2 * fs;
+    const uint64_t raw = LoadUint(p, fs, e);
+    const uint64_t funcoff = LoadUint(p + fs, fs, e);
+    const uint64_t next_raw = LoadUint(p + 2 * fs, fs, e);
+    const uint64_t at = h.functab_off + i * 2 * fs;
+    if (raw < prev_raw || next_raw < raw) {
+      return TableError(where, foff, at, fmt::format("function {} entry {:#x} out of order", i, raw));
+    }
+    prev_raw = raw;
+    auto rec = CheckedAdd(func_base, funcoff);
+    if (!rec || !RangeFits(*rec, entry_field + 4, size)) {
+      return TableError(where, foff, at,
+                        fmt::format("function {} record offset {:#x} lies past the table end", i,
+                                    funcoff));
+    }
+    const std::byte* fp = base + *rec;
+    const uint64_t rec_entry = LoadUint(fp, static_cast<size_t>(entry_field), e);
+    if (rec_entry != raw) {
+      return TableError(where, foff, *rec,
+                        fmt::format("function {} record entry {:#x} differs from functab entry {:#x}",
+                                    i, rec_entry, raw));
+    }
+    const uint64_t name_off = LoadUint(fp + entry_field, 4, e);
+    auto name = CStringAt(names, name_base + name_off, 1 << 16);
+    if (!name) {
+      return TableError(where, foff, *rec + entry_field,
+                        fmt::format("function {} name offset {:#x} outside the name table", i,
+                                    name_off));
+    }
+    Function& f = t.funcs[static_cast<size_t>(i)];
+    f.entry = addr_of(raw);
+    f.size = addr_of(next_raw) - f.entry;
+    f.name = *name;
+    f.package = PackageOfFunction(*name);
+    f.func_offset = static_cast<uint32_t>(*rec);
+    f.name_offset = static_cast<uint32_t>(name_base + name_off);
+  }
+  t.end_pc = addr_of(h.end_entry_raw);
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Package names
+
+std::string_view PackageOfFunction(std::string_view name) {
+  if (name.starts_with("go:") || name.starts_with("type:") || name.starts_with("type.")) return {};
+  // Generic instantiations: the type arguments may hold dots and slashes of other packages.
+  std::string_view head = name.substr(0, name.find('['));
+  if (head.starts_with("go.")) {
+    // go.buildid, go.itab.*, go.(*struct{...}).M are generated; go.uber.org/zap.F is a package.
+    size_t slash = head.find('/');
+    if (slash == std::string_view::npos) return {};
+    if (head.substr(0, slash).find_first_of("(*[ {") != std::string_view::npos) return {};
+  }
+  size_t last_slash = head.rfind('/');
+  size_t from = last_slash == std::string_view::npos ? 0 : last_slash + 1;
+  size_t dot = head.find('.', from);
+  if (dot == std::string_view::npos) return {};
+  return name.substr(0, dot);
+}
+
+std::string UnescapePackage(std::string_view pkg) {
+  std::string out;
+  out.reserve(pkg.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < pkg.size(); ++i) {
+    if (pkg[i] == '%' && i + 2 < pkg.size()) {
+      int a = hex(pkg[i + 1]), b = hex(pkg[i + 2]);
+      if (a >= 0 && b >= 0) {
+        out.push_back(static_cast<char>(a * 16 + b));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(pkg[i]);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding the table in an object
+
+namespace {
+
+struct Candidate {
+  Bytes bytes;
+  uint64_t addr = 0;
+  uint64_t file_offset = 0;
+  TableSource source = TableSource::kSection;
+  std::string detail;
+};
+
+uint64_t FileOffsetOf(const exe::ObjectFile& obj, Bytes b) {
+  return static_cast<uint64_t>(b.data() - obj.data.data()) + obj.slice_offset;
+}
+
+std::optional<Candidate> FromSection(const exe::ObjectFile& obj) {
+  for (std::string_view n : {".gopclntab", ".data.rel.ro.gopclntab", "__gopclntab"}) {
+    const exe::Section* s = obj.FindSection(n);
+    if (s == nullptr) continue;
+    auto d = obj.SectionData(*s);
+    if (!d || d->empty()) continue;
+    return Candidate{*d, s->addr, s->offset, TableSource::kSection, std::string(n)};
+  }
+  return std::nullopt;
+}
+
+std::optional<Candidate> FromSymbols(const exe::ObjectFile& obj,
+                                     const std::vector<exe::Symbol>& syms) {
+  uint64_t start = 0, end = 0;
+  for (const exe::Symbol& s : syms) {
+    if (s.name == "runtime.pclntab" || s.name == "runtime.pcheader") start = s.value;
+    if (s.name == "runtime.epclntab") end = s.value;
+  }
+  if (start == 0) return std::nullopt;
+  std::optional<Bytes> b;
+  if (end > start) b = obj.ReadAt(start, end - start);
+  if (!b) b = obj.ReadFrom(start);
+  if (!b) return std::nullopt;
+  return Candidate{*b, start, FileOffsetOf(obj, *b), TableSource::kSymbol, "runtime.pclntab"};
+}
+
+// Scans non-executable sections with file bytes, 4-byte aligned, for a header whose functab
+// bounds also validate. Read-only data first (where Go puts the table), then the rest.
+std::optional<Candidate> FromMagicScan(const exe::ObjectFile& obj) {
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const exe::Section& s : obj.sections) {
+      if (s.file_size == 0 || s.executable != (pass == 1) || s.name.starts_with(".debug")) continue;
+      auto d = obj.SectionData(s);
+      if (!d) continue;
+      const std::byte* p = d->data();
+      const size_t n = d->size();
+      for (size_t i = 0; i + 16 <= n; i += 4) {
+        // The magic's three 0xff bytes sit at 0..2 (little endian) or 1..3 (big endian).
+        if (p[i + 1] != std::byte{0xff} || p[i + 2] != std::byte{0xff}) continue;
+        Bytes rest = d->subspan(i);
+        if (!LooksLikePclntabHeader(rest)) continue;
+        if (!ParsePclntabHeader(rest).ok()) continue;
+        return Candidate{rest, s.addr + i, s.offset + i, TableSource::kMagicScan,
+                         std::string(s.name)};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<FunctionTable> ReadFunctionTable(const exe::ObjectFile& obj) {
+  std::vector<exe::Symbol> syms;
+  if (obj.has_symtab) {
+    auto r = exe::ReadSymbols(obj);
+    if (r.ok()) syms = std::move(r).value();
+  }
+  std::optional<Candidate> c = FromSection(obj);
+  if (!c && !syms.empty()) c = FromSymbols(obj, syms);
+  if (!c) c = FromMagicScan(obj);
+  std::optional<uint32_t> assume_magic;
+  if (!c) {
+    if (auto ptr = FindPclntabThroughModuleData(obj)) {
+      if (auto b = obj.ReadFrom(ptr->addr)) {
+        c = Candidate{*b, ptr->addr, FileOffsetOf(obj, *b), TableSource::kModuleData,
+                      "moduledata in " + ptr->where};
+        assume_magic = ptr->magic;
+      }
+    }
+  }
+  if (!c) return Status::NotFound("no Go function table (pclntab) found");
+
+  BK_ASSIGN_OR_RETURN(PclntabHeader h, ParsePclntabHeader(c->bytes, c->detail, c->file_offset,
+                                                          assume_magic, obj.endian));
+  ParseOptions opts;
+  opts.assume_magic = assume_magic;
+  opts.assume_endian = obj.endian;
+  opts.label = c->detail;
+  opts.file_offset = c->file_offset;
+  // Text base: moduledata, runtime.text, pcHeader.textStart, .text.
+  auto md = FindModuleData(obj, c->addr, h);
+  if (md.ok() && md->text != 0) {
+    opts.text_start = md->text;
+    opts.text_source = "moduledata (" + md->where + ")";
+    opts.text_sections = md->text_sections;
+  } else {
+    for (const exe::Symbol& s : syms) {
+      if (s.name == "runtime.text") {
+        opts.text_start = s.value;
+        opts.text_source = "runtime.text symbol";
+        break;
+      }
+    }
+    if (!opts.text_start && h.header_text_start == 0) {
+      for (std::string_view n : {".text", "__text"}) {
+        if (const exe::Section* s = obj.FindSection(n)) {
+          opts.text_start = s->addr;
+          opts.text_source = std::string(n) + " section";
+          break;
+        }
+      }
+    }
+  }
+  BK_ASSIGN_OR_RETURN(FunctionTable t, ParsePclntab(c->bytes, opts));
+  t.source = c->source;
+  t.source_detail = c->detail;
+  t.addr = c->addr;
+  t.file_offset = c->file_offset;
+  return t;
+}
+
+}  // namespace barekit::gobin

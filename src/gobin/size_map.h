@@ -1,0 +1,45 @@
+// `inspect --size`: every byte of the file attributed exactly once. The file splits into
+// sections (overlaps clipped, gaps labelled); the code and function-table sections split further
+// per module and package; what cannot be attributed stays visible as "[unattributed]" inside its
+// section. The root's bytes equal the file size. Rules: doc/formats/go-size.md.
+#ifndef GOBIN_SIZE_MAP_H_
+#define GOBIN_SIZE_MAP_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "exe/object_file.h"
+#include "gobin/buildinfo.h"
+#include "gobin/pclntab.h"
+
+namespace barekit::gobin {
+
+enum class SizeNodeKind {
+  kFile,          // the root
+  kSection,       // a section's file bytes (after clipping overlaps)
+  kGap,           // file bytes no section covers: "[headers]", "[gap]", "[trailer]"
+  kModule,        // inside a section: a module's share
+  kPackage,       // inside a module: a package's share
+  kUnattributed,  // inside a section: what no rule claimed
+};
+std::string_view SizeNodeKindName(SizeNodeKind k);  // "file", "section", "gap", ...
+
+struct SizeNode {
+  std::string name;
+  SizeNodeKind kind = SizeNodeKind::kFile;
+  uint64_t file_bytes = 0;  // always == sum of children's when there are children
+  uint64_t vm_bytes = 0;    // sections only: size in memory (bss has file_bytes 0)
+  uint64_t functions = 0;   // packages/modules: functions counted
+  bool estimate = false;    // true where the split is proportional rather than exact
+  std::vector<SizeNode> children;  // sorted by file_bytes descending, then name
+};
+
+// `table` and `info` may be null (then no per-package split). The tree's invariant: every node's
+// file_bytes equals the sum of its children's, and the root's equals obj.data.size().
+SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
+                      const BuildInfo* info);
+
+}  // namespace barekit::gobin
+
+#endif  // GOBIN_SIZE_MAP_H_
