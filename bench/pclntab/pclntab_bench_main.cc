@@ -1,0 +1,102 @@
+// pclntab_bench: the function-table paths of `barekit inspect` without the CLI, for
+// bench/pclntab/run and for comparing against gosym-list by hand.
+//   pclntab_bench functions FILE   "entry size name" lines, as gosym-list prints them
+//   pclntab_bench packages FILE    size per package and module
+//   pclntab_bench size FILE        the --size tree
+//   pclntab_bench version FILE     Go version / GOOS / GOARCH recovered without build info
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "base/mapped_file.h"
+#include "exe/object_file.h"
+#include "fmt/format.h"
+#include "gobin/buildinfo.h"
+#include "gobin/goversion_recover.h"
+#include "gobin/packages.h"
+#include "gobin/pclntab.h"
+#include "gobin/size_map.h"
+
+using namespace barekit;
+
+namespace {
+
+void PrintTree(const gobin::SizeNode& n, int depth, std::string* out) {
+  fmt::format_to(std::back_inserter(*out), "{:{}}{} {} [{}]{}\n", "", depth * 2, n.file_bytes,
+                 n.name, gobin::SizeNodeKindName(n.kind), n.estimate ? " ~" : "");
+  for (const auto& c : n.children) PrintTree(c, depth + 1, out);
+}
+
+int Fail(std::string_view path, const Status& s) {
+  fmt::print(stderr, "{}: {}\n", path, s.message());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    fmt::print(stderr, "usage: pclntab_bench functions|packages|size|version|info FILE\n");
+    return 2;
+  }
+  std::string_view mode = argv[1];
+  std::string path = argv[2];
+  auto file = MappedFile::Open(path);
+  if (!file.ok()) return Fail(path, file.status());
+  auto objs = exe::OpenObject(file->bytes());
+  if (!objs.ok()) return Fail(path, objs.status());
+  const exe::ObjectFile& obj = objs->front();
+  auto table = gobin::ReadFunctionTable(obj);
+  std::string out;
+  if (mode == "functions") {
+    if (!table.ok()) return Fail(path, table.status());
+    out.reserve(table->funcs.size() * 48);
+    for (const gobin::Function& f : table->funcs) {
+      fmt::format_to(std::back_inserter(out), "{:#x} {} {}\n", f.entry, f.size, f.name);
+    }
+  } else if (mode == "info") {
+    if (!table.ok()) return Fail(path, table.status());
+    const auto& h = table->header;
+    fmt::format_to(std::back_inserter(out),
+                   "magic {:#x} ({}) endian {} ptr {} quantum {} nfunc {} nfiles {}\n"
+                   "found by {} ({}) at file offset {:#x} addr {:#x} size {:#x}\n"
+                   "text start {:#x} from {}; header textStart {:#x}; text sections {}\n"
+                   "end pc {:#x}\n",
+                   h.magic, gobin::PclntabVersionName(h.version),
+                   h.endian == Endian::kLittle ? "little" : "big", h.ptr_size, h.quantum, h.nfunc,
+                   h.nfiles, gobin::TableSourceName(table->source), table->source_detail,
+                   table->file_offset, table->addr, table->size, table->text_start,
+                   table->text_source, h.header_text_start, table->text_sections.size(),
+                   table->end_pc);
+  } else if (mode == "packages" || mode == "size") {
+    auto bi = gobin::ReadBuildInfo(obj);
+    const gobin::BuildInfo* info = bi.ok() ? &*bi : nullptr;
+    const gobin::FunctionTable* t = table.ok() ? &*table : nullptr;
+    if (mode == "packages") {
+      if (!t) return Fail(path, table.status());
+      auto rep = gobin::SizeByPackage(*t, info);
+      for (const auto& p : rep.packages) {
+        fmt::format_to(std::back_inserter(out), "{:>10} {:>6} {} {} ({})\n", p.code_bytes,
+                       p.functions, p.package, p.module, gobin::ModuleKindName(p.kind));
+      }
+      for (const auto& m : rep.modules) {
+        fmt::format_to(std::back_inserter(out), "module {:>10} {:>6} {:>4} {}\n", m.code_bytes,
+                       m.functions, m.packages, m.module);
+      }
+      fmt::format_to(std::back_inserter(out), "total {} bytes in {} functions\n",
+                     rep.total_code_bytes, rep.total_functions);
+    } else {
+      PrintTree(gobin::BuildSizeMap(obj, t, info), 0, &out);
+    }
+  } else if (mode == "version") {
+    auto g = gobin::RecoverGoVersion(obj, table.ok() ? &*table : nullptr);
+    fmt::format_to(std::back_inserter(out), "version {} ({})\ngoos {} ({})\ngoarch {} ({})\n",
+                   g.version, g.version_source, g.goos, g.goos_source, g.goarch, g.goarch_source);
+    if (!g.layout_hint.empty()) fmt::format_to(std::back_inserter(out), "layout {}\n", g.layout_hint);
+  } else {
+    fmt::print(stderr, "unknown mode {}\n", mode);
+    return 2;
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
