@@ -1,0 +1,462 @@
+#include "init/runtime.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+#include "base/posix_error.h"
+#include "init/probe.h"
+#include "init/spawn.h"
+
+namespace barekit::init {
+namespace {
+
+enum Kind : uint64_t { kSignalFd = 1, kLog, kReadyFd, kNotify, kControl };
+uint64_t Tag(Kind k, size_t i) { return (static_cast<uint64_t>(k) << 32) | i; }
+
+void AddFd(int ep, int fd, uint64_t tag) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = tag;
+  epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+void SetNonBlock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+void MkdirAll(const std::string& dir) {
+  for (size_t i = 1; i <= dir.size(); ++i)
+    if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0755);
+}
+
+Result<UniqueFd> BindUnix(const std::string& path, int type) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return Status::InvalidArgument(path + ": socket path too long");
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  UniqueFd fd(socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd.valid()) return PosixError("socket", errno);
+  unlink(path.c_str());
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) return PosixError("bind " + path, errno);
+  if (type == SOCK_STREAM && listen(fd.get(), 8) < 0) return PosixError("listen " + path, errno);
+  return fd;
+}
+
+}  // namespace
+
+Millis MonotonicMillis() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<Millis>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct Runtime::Slot {
+  explicit Slot(std::string_view name) : relay(name) {}
+  LineRelay relay;
+  UniqueFd log_r, log_w;      // the service's stdout+stderr; kept open across restarts
+  UniqueFd ready_r, ready_w;  // notification fd (write a newline when ready)
+  UniqueFd notify;            // sd_notify socket
+  std::string notify_path;
+};
+
+Runtime::Runtime(RuntimeOptions options, Config config) : opt_(std::move(options)), config_(std::move(config)) {}
+
+Runtime::~Runtime() {
+  for (auto& s : slots_)
+    if (!s->notify_path.empty()) unlink(s->notify_path.c_str());
+  if (control_.valid()) unlink((opt_.run_dir + "/control").c_str());
+}
+
+void Runtime::Log(std::string_view line) {
+  std::string s = "barekit-init: ";
+  s.append(line);
+  s.push_back('\n');
+  const char* p = s.data();
+  size_t n = s.size();
+  while (n > 0) {
+    ssize_t w = write(2, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+void Runtime::WriteOut(const std::string& s) {
+  const char* p = s.data();
+  size_t n = s.size();
+  while (n > 0) {
+    ssize_t w = write(1, p, n);
+    if (w < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (w <= 0) return;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+Status Runtime::Setup() {
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, nullptr);
+  // Ignored signals are dropped before a signalfd sees them: take them back to SIG_DFL
+  // (blocked, so nothing happens) and restore the originals only in the main command.
+  for (int sig = 1; sig < 32; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  sigfd_.Reset(signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!sigfd_.valid()) return PosixError("signalfd", errno);
+  epfd_.Reset(epoll_create1(EPOLL_CLOEXEC));
+  if (!epfd_.valid()) return PosixError("epoll_create1", errno);
+  AddFd(epfd_.get(), sigfd_.get(), Tag(kSignalFd, 0));
+
+  bool need_run_dir = true;
+  std::vector<ServiceConfig> services = config_.services;
+  if (!opt_.command.empty()) {
+    ServiceConfig m;
+    m.name = "main";
+    m.argv = opt_.command;
+    m.restart = RestartPolicy::kNever;
+    m.critical = true;
+    m.is_main = true;
+    m.quiet = !opt_.verbose;
+    m.start_limit_burst = 0;
+    m.stop_timeout = config_.grace;
+    services.push_back(std::move(m));
+  }
+  for (size_t i = 0; i < services.size(); ++i) {
+    auto slot = std::make_unique<Slot>(services[i].name);
+    if (services[i].is_main) {
+      main_index_ = static_cast<int>(i);
+      slots_.push_back(std::move(slot));
+      continue;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return PosixError("pipe", errno);
+    slot->log_r.Reset(p[0]);
+    slot->log_w.Reset(p[1]);
+    SetNonBlock(p[0]);
+    AddFd(epfd_.get(), p[0], Tag(kLog, i));
+    const Readiness& r = services[i].ready;
+    if (r.kind == ReadyKind::kFd) {
+      if (pipe2(p, O_CLOEXEC) < 0) return PosixError("pipe", errno);
+      slot->ready_r.Reset(p[0]);
+      slot->ready_w.Reset(p[1]);
+      SetNonBlock(p[0]);
+      AddFd(epfd_.get(), p[0], Tag(kReadyFd, i));
+    } else if (r.kind == ReadyKind::kNotify) {
+      if (need_run_dir) MkdirAll(opt_.run_dir), need_run_dir = false;
+      slot->notify_path = opt_.run_dir + "/" + services[i].name + ".notify";
+      Result<UniqueFd> s = BindUnix(slot->notify_path, SOCK_DGRAM);
+      if (!s.ok()) {
+        Log(services[i].name + ": notify socket: " + s.status().message());
+        slot->notify_path.clear();
+      } else {
+        slot->notify = std::move(s).value();
+        AddFd(epfd_.get(), slot->notify.get(), Tag(kNotify, i));
+      }
+    }
+    slots_.push_back(std::move(slot));
+  }
+  MkdirAll(opt_.run_dir);
+  Result<UniqueFd> c = BindUnix(opt_.run_dir + "/control", SOCK_STREAM);
+  if (c.ok()) {
+    control_ = std::move(c).value();
+    AddFd(epfd_.get(), control_.get(), Tag(kControl, 0));
+  } else if (opt_.verbose || opt_.system_mode) {
+    Log("control socket: " + c.status().message());
+  }
+  sup_ = std::make_unique<Supervisor>(std::move(services), this, !opt_.system_mode && opt_.command.empty());
+  return Status::Ok();
+}
+
+Result<int> Runtime::Spawn(size_t index, const ServiceConfig& s) {
+  SpawnSpec spec;
+  spec.argv = s.argv;
+  sigemptyset(&spec.mask);
+  sigemptyset(&spec.ignored);
+  if (s.is_main) {
+    spec.env = MergeEnvironment({});
+    spec.stdin_null = false;
+    spec.take_tty = true;
+    spec.mask = opt_.original_mask;
+    spec.ignored = opt_.original_ignored;
+    return init::Spawn(spec);
+  }
+  Slot& slot = *slots_[index];
+  std::vector<std::string> env = s.env;
+  if (slot.notify.valid()) env.push_back("NOTIFY_SOCKET=" + slot.notify_path);
+  spec.env = MergeEnvironment(env);
+  spec.cwd = s.cwd.empty() ? "/" : s.cwd;
+  spec.uid = s.uid;
+  spec.gid = s.gid;
+  spec.output_fd = slot.log_w.get();
+  if (slot.ready_w.valid()) {
+    spec.extra_fd = slot.ready_w.get();
+    spec.extra_fd_target = s.ready.fd;
+  }
+  return init::Spawn(spec);
+}
+
+Result<int> Runtime::SpawnProbe(size_t index, const ServiceConfig& s) {
+  if (s.ready.kind == ReadyKind::kExec) {
+    SpawnSpec spec;
+    spec.argv = s.ready.argv;
+    spec.env = MergeEnvironment(s.env);
+    spec.cwd = s.cwd.empty() ? "/" : s.cwd;
+    spec.output_fd = slots_[index]->log_w.get();
+    sigemptyset(&spec.mask);
+    sigemptyset(&spec.ignored);
+    return init::Spawn(spec);
+  }
+  pid_t pid = fork();
+  if (pid < 0) return PosixError("fork", errno);
+  if (pid == 0) {
+    setsid();
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    _exit(s.ready.kind == ReadyKind::kTcp ? ProbeTcp(s.ready.address) : ProbeHttp(s.ready.address));
+  }
+  return static_cast<int>(pid);
+}
+
+void Runtime::Signal(int pid, int sig, bool group) {
+  if (pid <= 0) return;
+  if (group && kill(-pid, sig) == 0) return;
+  kill(pid, sig);  // ESRCH is fine: it is gone already
+}
+
+void Runtime::KillEverything(int sig) {
+  if (getpid() == 1) {
+    kill(-1, sig);
+    return;
+  }
+  // A subreaper cannot use kill(-1): signal our own children, found through /proc.
+  char path[64], buf[512];
+  const pid_t self = getpid();
+  DIR* dir = opendir("/proc");
+  if (!dir) return;
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    std::snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (len <= 0) continue;
+    buf[len] = 0;
+    // pid (comm) state ppid ...: comm may hold spaces and parens, so parse after the last ')'.
+    const char* rp = std::strrchr(buf, ')');
+    if (!rp || std::strlen(rp) < 5) continue;
+    if (std::atoi(rp + 4) == self) kill(std::atoi(e->d_name), sig);  // ") S 123 ..."
+  }
+  closedir(dir);
+}
+
+void Runtime::ReadLog(size_t i) {
+  Slot& slot = *slots_[i];
+  if (!slot.log_r.valid()) return;
+  char buf[65536];
+  std::string out;
+  for (;;) {
+    ssize_t n = read(slot.log_r.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    slot.relay.Feed(std::string_view(buf, static_cast<size_t>(n)), &out);
+    if (out.size() >= sizeof buf) {
+      WriteOut(out);
+      out.clear();
+    }
+  }
+  if (!out.empty()) WriteOut(out);
+}
+
+void Runtime::DrainLogs() {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    ReadLog(i);
+    std::string out;
+    slots_[i]->relay.Flush(&out);
+    if (!out.empty()) WriteOut(out);
+  }
+}
+
+void Runtime::ReadNotifyFd(size_t i) {
+  char buf[256];
+  bool ready = false;
+  for (;;) {
+    ssize_t n = read(slots_[i]->ready_r.get(), buf, sizeof buf);
+    if (n <= 0) break;
+    if (std::memchr(buf, '\n', static_cast<size_t>(n))) ready = true;
+  }
+  if (ready) sup_->OnReady(i, MonotonicMillis());
+}
+
+void Runtime::ReadNotifySocket(size_t i) {
+  char buf[4096];
+  for (;;) {
+    ssize_t n = recv(slots_[i]->notify.get(), buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    std::string_view msg(buf, static_cast<size_t>(n));
+    while (!msg.empty()) {
+      size_t nl = msg.find('\n');
+      std::string_view line = msg.substr(0, nl);
+      if (line == "READY=1") sup_->OnReady(i, MonotonicMillis());
+      else if (line.rfind("STATUS=", 0) == 0 && opt_.verbose)
+        Log(sup_->services()[i].config.name + ": " + std::string(line));
+      if (nl == std::string_view::npos) break;
+      msg.remove_prefix(nl + 1);
+    }
+  }
+}
+
+void Runtime::ServeControl() {
+  for (;;) {
+    int fd = accept4(control_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) return;
+    std::string text = sup_->StatusText();
+    if (sup_->shutting_down()) text += "(shutting down)\n";
+    // A short status text fits the socket buffer; a reader that is not there loses it.
+    (void)!send(fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    close(fd);
+  }
+}
+
+void Runtime::Reap() {
+  for (;;) {
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid < 0) {
+      no_children_ = errno == ECHILD;
+      return;
+    }
+    no_children_ = false;
+    if (pid == 0) return;
+    const auto& svc = sup_->services();
+    for (size_t i = 0; i < svc.size(); ++i)
+      if (svc[i].pid == pid) ReadLog(i);  // its last lines come before its status line
+    if (!sup_->OnExit(pid, status, MonotonicMillis()) && opt_.warn_on_reap) {
+      char line[64];
+      std::snprintf(line, sizeof line, "reaped zombie pid %d", static_cast<int>(pid));
+      Log(line);
+    }
+  }
+}
+
+void Runtime::HandleSignal(int sig) {
+  const Millis now = MonotonicMillis();
+  if (sig == SIGCHLD) return;
+  if (opt_.system_mode) {
+    const char* what = nullptr;
+    switch (sig) {
+      case SIGUSR1: power_ = PowerAction::kHalt, what = "halt"; break;
+      case SIGUSR2:
+      case SIGPWR: power_ = PowerAction::kPowerOff, what = "power off"; break;
+      case SIGTERM:
+      case SIGINT: power_ = PowerAction::kReboot, what = "reboot"; break;
+      default: break;
+    }
+    if (what && !sup_->shutting_down()) {
+      char line[64];
+      std::snprintf(line, sizeof line, "SIG%s: shutting down to %s", SignalName(sig), what);
+      Log(line);
+      sup_->Shutdown(now, 0);
+    }
+    return;
+  }
+  if (main_index_ >= 0) {
+    int pid = sup_->services()[static_cast<size_t>(main_index_)].pid;
+    if (pid > 0) Signal(pid, sig, opt_.forward_to_group);
+    return;
+  }
+  if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
+    if (!sup_->shutting_down()) Log(std::string("SIG") + SignalName(sig) + ": shutting down");
+    sup_->Shutdown(now, 0);
+  }
+}
+
+int Runtime::Run() {
+  Status st = Setup();
+  if (!st.ok()) {
+    Log(st.message());
+    return 1;
+  }
+  sup_->Start(MonotonicMillis());
+  bool sweeping = false, killed = false;
+  Millis sweep_deadline = 0;
+  epoll_event events[32];
+  for (;;) {
+    Reap();
+    Millis now = MonotonicMillis();
+    sup_->OnTimer(now);
+    if (sup_->Finished()) {
+      // Services are down; now everything else: TERM, wait until nothing is left or the grace
+      // time ends, KILL.
+      if (!sweeping) {
+        sweeping = true;
+        sweep_deadline = now + config_.grace;
+        KillEverything(SIGTERM);
+        KillEverything(SIGCONT);
+        Reap();
+      } else if (getpid() != 1 && !killed) {
+        KillEverything(SIGTERM);  // orphans re-parented to us since
+      }
+      if (no_children_) break;
+      if (!killed && now >= sweep_deadline) {
+        Log("grace time over; sending SIGKILL to what is left");
+        killed = true;
+      }
+      if (killed) KillEverything(SIGKILL);
+    }
+    int timeout = -1;
+    std::optional<Millis> next = sup_->NextDeadline();
+    if (sweeping) next = killed ? now + 100 : sweep_deadline;
+    if (next) timeout = static_cast<int>(std::max<Millis>(0, std::min<Millis>(*next - now, 3600000)));
+    int n = epoll_wait(epfd_.get(), events, 32, timeout);
+    for (int k = 0; k < n; ++k) {
+      const uint64_t tag = events[k].data.u64;
+      const size_t i = static_cast<size_t>(tag & 0xffffffffu);
+      switch (static_cast<Kind>(tag >> 32)) {
+        case kSignalFd: {
+          signalfd_siginfo si[16];
+          ssize_t r;
+          while ((r = read(sigfd_.get(), si, sizeof si)) > 0)
+            for (size_t j = 0; j < static_cast<size_t>(r) / sizeof si[0]; ++j) HandleSignal(static_cast<int>(si[j].ssi_signo));
+          break;
+        }
+        case kLog: ReadLog(i); break;
+        case kReadyFd: ReadNotifyFd(i); break;
+        case kNotify: ReadNotifySocket(i); break;
+        case kControl: ServeControl(); break;
+      }
+    }
+  }
+  DrainLogs();
+  if (!opt_.system_mode) return sup_->exit_code();
+  LogFn log = [this](std::string_view l) { Log(l); };
+  Log(power_ == PowerAction::kReboot ? "rebooting" : power_ == PowerAction::kHalt ? "halting" : "powering off");
+  for (;;) {
+    SyncAndReboot(power_, log);
+    // reboot(2) failed: PID 1 must not exit. Keep reaping and retry on the next signal.
+    signalfd_siginfo si;
+    epoll_wait(epfd_.get(), events, 1, 1000);
+    while (read(sigfd_.get(), &si, sizeof si) > 0) {
+    }
+    Reap();
+  }
+}
+
+}  // namespace barekit::init

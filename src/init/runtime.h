@@ -1,0 +1,72 @@
+// The PID-1 event loop: all signals blocked and read from a signalfd, one epoll over the
+// signalfd, log pipes, readiness fds and sockets and the control socket; a waitpid(-1, WNOHANG)
+// loop after every wakeup; timers from the Supervisor's next deadline on CLOCK_MONOTONIC.
+#ifndef INIT_RUNTIME_H_
+#define INIT_RUNTIME_H_
+
+#include <signal.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/unique_fd.h"
+#include "init/config.h"
+#include "init/log_relay.h"
+#include "init/supervisor.h"
+#include "init/system_setup.h"
+
+namespace barekit::init {
+
+struct RuntimeOptions {
+  bool system_mode = false;
+  bool forward_to_group = true;  // forward signals to the main command's process group
+  bool warn_on_reap = false;
+  bool verbose = false;
+  std::string run_dir = "/run/barekit-init";
+  std::vector<std::string> command;  // container mode's main command; may be empty
+  sigset_t original_mask;            // what init's parent gave it, restored in the main command
+  sigset_t original_ignored;
+};
+
+class Runtime : public ProcessOps {
+ public:
+  Runtime(RuntimeOptions options, Config config);
+  ~Runtime() override;
+  // Runs until shutdown is complete; returns the exit code (container mode). In system mode it
+  // ends in reboot(2) and returns only if that failed.
+  int Run();
+
+  Result<int> Spawn(size_t index, const ServiceConfig& s) override;
+  Result<int> SpawnProbe(size_t index, const ServiceConfig& s) override;
+  void Signal(int pid, int sig, bool group) override;
+  void Log(std::string_view line) override;
+
+ private:
+  struct Slot;
+  Status Setup();
+  void HandleSignal(int sig);
+  void ReadLog(size_t i);
+  void ReadNotifyFd(size_t i);
+  void ReadNotifySocket(size_t i);
+  void ServeControl();
+  void Reap();
+  void KillEverything(int sig);
+  void DrainLogs();
+  void WriteOut(const std::string& s);
+
+  RuntimeOptions opt_;
+  Config config_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::unique_ptr<Supervisor> sup_;
+  UniqueFd sigfd_, epfd_, control_;
+  int main_index_ = -1;
+  PowerAction power_ = PowerAction::kPowerOff;
+  bool no_children_ = false;
+};
+
+Millis MonotonicMillis();
+
+}  // namespace barekit::init
+
+#endif  // INIT_RUNTIME_H_
