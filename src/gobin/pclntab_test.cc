@@ -317,6 +317,11 @@ bool SameFunction(std::string_view pc, std::string_view sym, bool macho) {
       ++j;
       continue;
     }
+    if (pc.substr(i).starts_with("\xc2\xb7") && sym[j] == '.') {
+      i += 2;
+      ++j;
+      continue;
+    }
     if (pc[i++] != sym[j++]) return false;
   }
   return i == pc.size() && j == sym.size();
