@@ -92,7 +92,15 @@ inline std::string Render(const std::vector<ObjectFile>& objs, std::string* erro
       if (error != nullptr) *error = syms.status().message();
       continue;
     }
-    for (const Symbol& s : *syms) out += "sym " + std::string(s.name) + " " + Hex(s.value) + "\n";
+    for (const Symbol& s : *syms) {
+      std::string_view name = s.name;
+      // Go's debug/macho drops the C prefix '_' of names that contain a '.'; barekit keeps
+      // the raw name, so compare in Go's spelling.
+      if (!pe && !name.empty() && name[0] == '_' && name.find('.') != std::string_view::npos) {
+        name.remove_prefix(1);
+      }
+      out += "sym " + std::string(name) + " " + Hex(s.value) + "\n";
+    }
   }
   return out;
 }
