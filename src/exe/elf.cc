@@ -314,7 +314,7 @@ void ForEachNote(Bytes region, Endian e, uint64_t align, Fn&& fn) {
     auto desc = r.Take(descsz);
     if (!desc) return;
     std::string_view n = AsStringView(*name);
-    if (!n.empty() && n.back() == '\0') n.remove_suffix(1);
+    while (!n.empty() && n.back() == '\0') n.remove_suffix(1);  // Go pads "Go" to 4 bytes
     fn(n, type, *desc);
     if (!r.Skip(std::min<uint64_t>(pad(descsz) - descsz, r.remaining()))) return;
   }
@@ -382,9 +382,13 @@ std::string_view OsFromInterpreter(std::string_view interp) {
   if (interp == "/libexec/ld-elf.so.1") return "freebsd";
   if (interp == "/usr/libexec/ld.elf_so") return "netbsd";
   if (interp == "/usr/libexec/ld-elf.so.2") return "dragonfly";
-  if (StartsWith(interp, "/usr/lib/ld.so.1") || StartsWith(interp, "/usr/lib/amd64/ld.so.1") ||
-      StartsWith(interp, "/usr/lib/64/ld.so.1"))
-    return "solaris";
+  // Solaris and illumos runtime linkers (Go uses /lib/amd64/ld.so.1 for both). The bare
+  // /lib/ld.so.1 is glibc's on 32-bit MIPS and PowerPC, so only 64-bit paths count.
+  for (std::string_view p : {"/lib/amd64/ld.so.1", "/usr/lib/amd64/ld.so.1", "/lib/64/ld.so.1",
+                             "/usr/lib/64/ld.so.1", "/lib/sparcv9/ld.so.1",
+                             "/usr/lib/sparcv9/ld.so.1", "/usr/lib/ld.so.1"}) {
+    if (interp == p) return "solaris";
+  }
   return "";
 }
 
