@@ -43,6 +43,14 @@ ModuleKind ModuleMapper::Classify(std::string_view package, std::string* module)
     *module = std::string(kGenerated);
     return ModuleKind::kGenerated;
   }
+  if (package == "main") {
+    // The main package's symbols are "main.*" whatever its import path is.
+    *module = "main";
+    for (const Entry& e : modules_) {
+      if (e.kind == ModuleKind::kMain) *module = e.label;
+    }
+    return ModuleKind::kMain;
+  }
   for (const Entry& e : modules_) {
     if (CoveredBy(package, e.path)) {
       *module = e.label;
@@ -51,18 +59,18 @@ ModuleKind ModuleMapper::Classify(std::string_view package, std::string* module)
   }
   std::string_view first = package.substr(0, package.find('/'));
   if (first.find('.') == std::string_view::npos) {
-    // "main" without build info still is the main module; anything else dotless is std.
-    if (first == "main") {
-      *module = "main";
-      return ModuleKind::kMain;
-    }
     *module = "std";
     return ModuleKind::kStdlib;
   }
-  // An unknown module: guess host/owner/repo, marked as a guess.
+  // An unknown module: guess its path (host/owner/repo on the big forges, host/name elsewhere),
+  // marked as a guess.
+  int elems = 2;
+  for (std::string_view host : {"github.com", "gitlab.com", "bitbucket.org", "golang.org"}) {
+    if (first == host) elems = 3;
+  }
   size_t end = 0;
-  for (int i = 0; i < 3 && end != std::string_view::npos; ++i) {
-    end = package.find('/', end == 0 ? 0 : end + 1);
+  for (int i = 0; i < elems && end != std::string_view::npos; ++i) {
+    end = package.find('/', i == 0 ? 0 : end + 1);
   }
   *module = std::string(package.substr(0, end)) + "?";
   return ModuleKind::kUnknown;
