@@ -412,3 +412,39 @@ TEST(PclntabCorpus, InvariantsHoldOnEveryBinary) {
 
 }  // namespace
 }  // namespace barekit::gobin
+
+namespace barekit::gobin {
+namespace {
+
+// The tiny ELF files of the fuzz seeds (fuzz/seeds/gobin_pclntab_fuzz/make_seeds.py): one per
+// way of finding the table and its text base.
+struct SeedCase {
+  const char* file;
+  TableSource source;
+  const char* text_source_prefix;
+};
+
+TEST(PclntabSeeds, FindsTableAndTextBaseEveryWay) {
+  const SeedCase cases[] = {
+      {"elf_go120.elf", TableSource::kSection, "moduledata (.noptrdata"},
+      {"elf_go126.elf", TableSource::kSection, "moduledata (.go.module"},
+      {"elf_stomped.elf", TableSource::kModuleData, "moduledata (.noptrdata"},
+  };
+  for (const SeedCase& c : cases) {
+    std::string path = std::string(BAREKIT_SOURCE_DIR) + "/fuzz/seeds/gobin_pclntab_fuzz/" + c.file;
+    auto file = MappedFile::Open(path);
+    ASSERT_TRUE(file.ok()) << path;
+    auto objs = exe::OpenObject(file->bytes());
+    ASSERT_TRUE(objs.ok()) << path << ": " << objs.status().message();
+    auto t = ReadFunctionTable(objs->front());
+    ASSERT_TRUE(t.ok()) << path << ": " << t.status().message();
+    EXPECT_EQ(t->source, c.source) << path;
+    EXPECT_TRUE(t->text_source.starts_with(c.text_source_prefix)) << path << ": " << t->text_source;
+    ASSERT_EQ(t->funcs.size(), 4u);
+    EXPECT_EQ(t->funcs[2].entry, 0x401100u);
+    EXPECT_EQ(t->funcs[2].name, "main.main");
+  }
+}
+
+}  // namespace
+}  // namespace barekit::gobin
