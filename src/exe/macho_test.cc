@@ -212,6 +212,96 @@ TEST(MachO, FatFileYieldsEverySlice) {
   EXPECT_EQ(OpenAndRender(fat64), OpenAndRender(fat));
 }
 
+std::string Seed(const std::string& name) {
+  return ReadWholeFile(std::string(BAREKIT_SOURCE_DIR) + "/fuzz/seeds/exe_macho_fuzz/" + name);
+}
+
+// The hand-made file of tests/testdata/pemacho/make_seeds.py: every linkage load command.
+TEST(MachO, HandMadeLinkageCommands) {
+  std::string bytes = Seed("macho_min_arm64");
+  ASSERT_FALSE(bytes.empty());
+  auto objs = OpenObject(AsBytes(bytes));
+  ASSERT_TRUE(objs.ok()) << objs.status().message();
+  const ObjectFile& obj = objs->front();
+  EXPECT_EQ(obj.arch, "arm64");
+  EXPECT_EQ(obj.linkage.interpreter, "/usr/lib/dyld");
+  EXPECT_EQ(obj.linkage.needed,
+            (std::vector<std::string>{"/usr/lib/libSystem.B.dylib",
+                                      "/System/Library/Frameworks/Security.framework/Security"}));
+  EXPECT_EQ(obj.linkage.rpath, std::vector<std::string>{"@loader_path/../lib"});
+  EXPECT_EQ(obj.linkage.kind, LinkKind::kDynamic);
+  EXPECT_EQ(obj.entry, 0x100000800u);  // LC_MAIN entryoff + __TEXT vmaddr
+  EXPECT_EQ(obj.segments.size(), 3u);
+  const Section* bss = obj.FindSection("__bss");
+  ASSERT_NE(bss, nullptr);
+  EXPECT_EQ(bss->file_size, 0u);
+  auto syms = ReadSymbols(obj);
+  ASSERT_TRUE(syms.ok()) << syms.status().message();
+  ASSERT_EQ(syms->size(), 2u);  // the undefined import is not a defined symbol
+  EXPECT_EQ((*syms)[0].name, "_main.main");
+  EXPECT_TRUE((*syms)[0].is_text);
+
+  auto fat = OpenObject(AsBytes(Seed("macho_fat_one")));
+  ASSERT_TRUE(fat.ok()) << fat.status().message();
+  ASSERT_EQ(fat->size(), 1u);
+  EXPECT_EQ(fat->front().slice_offset, 0x100u);
+  EXPECT_EQ(fat->front().linkage.rpath, obj.linkage.rpath);
+  auto cut = OpenObject(AsBytes(Seed("macho_fat_two_cut")));
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.status().message(),
+            "fat_arch 1 at 0x1c: slice 0xb00+0x980 runs past the end of the file (0x1000 bytes)");
+}
+
+// Big-endian thin files: the same hand-made file with every header and command field swapped
+// is read the same way (ppc64 cputype).
+TEST(MachO, BigEndianThinFile) {
+  std::string le = Seed("macho_min_arm64");
+  ASSERT_FALSE(le.empty());
+  std::string be = le;
+  auto swap32 = [&](size_t off) { std::swap(be[off], be[off + 3]), std::swap(be[off + 1], be[off + 2]); };
+  auto swap64 = [&](size_t off) {
+    for (int i = 0; i < 4; ++i) std::swap(be[off + i], be[off + 7 - i]);
+  };
+  for (size_t off = 0; off < 32; off += 4) swap32(off);
+  PutBe32(be, 4, 0x01000012);  // CPU_TYPE_POWERPC64
+  size_t at = 32;
+  for (uint32_t i = 0, n = GetLe32(le, 16); i < n; ++i) {
+    uint32_t cmd = GetLe32(le, at), size = GetLe32(le, at + 4);
+    swap32(at), swap32(at + 4);
+    if (cmd == 0x19) {  // segment_command_64 + section_64s
+      for (size_t f = 24; f < 56; f += 8) swap64(at + f);
+      for (size_t f = 56; f < 72; f += 4) swap32(at + f);
+      for (size_t sct = at + 72; sct < at + size; sct += 80) {
+        swap64(sct + 32), swap64(sct + 40);
+        for (size_t f = 48; f < 80; f += 4) swap32(sct + f);
+      }
+    } else if (cmd == 0x2) {
+      for (size_t f = 8; f < 24; f += 4) swap32(at + f);
+    } else if (cmd == 0x80000028) {
+      swap64(at + 8), swap64(at + 16);
+    } else {
+      swap32(at + 8);  // lc_str offset (dylib versions are not read)
+    }
+    at += size;
+  }
+  for (size_t nl = 0x900; nl < 0x900 + 3 * 16; nl += 16) swap32(nl), swap64(nl + 8);
+  auto objs = OpenObject(AsBytes(be));
+  ASSERT_TRUE(objs.ok()) << objs.status().message();
+  const ObjectFile& obj = objs->front();
+  EXPECT_EQ(obj.endian, Endian::kBig);
+  EXPECT_EQ(obj.arch, "ppc64");
+  EXPECT_EQ(obj.linkage.rpath, std::vector<std::string>{"@loader_path/../lib"});
+  EXPECT_EQ(obj.entry, 0x100000800u);
+  auto syms = ReadSymbols(obj);
+  ASSERT_TRUE(syms.ok()) << syms.status().message();
+  ASSERT_EQ(syms->size(), 2u);
+  EXPECT_EQ((*syms)[1].name, "_main.helper");
+  EXPECT_EQ((*syms)[1].value, 0x100000820u);
+  std::string path = WriteTemp("macho-be-ppc64", be);
+  std::string said = RunCapture("file -b '" + path + "'");
+  EXPECT_NE(said.find("Mach-O ppc64 executable"), std::string::npos) << said;
+}
+
 TEST(MachO, JavaClassIsNotMine) {
   // CAFEBABE, minor 0, major 52 (Java 8): nfat_arch would read as 52.
   std::string cls("\xca\xfe\xba\xbe\x00\x00\x00\x34\x00\x10", 10);

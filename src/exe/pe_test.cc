@@ -298,6 +298,53 @@ TEST(Pe, HugeCountsAreCorrupt) {
   }
 }
 
+// The hand-made PE32+ of tests/testdata/pemacho/make_seeds.py: a long section name, an aux
+// symbol record to skip, a symbol named through the string table.
+TEST(Pe, HandMadeMinimalFile) {
+  std::string bytes = ReadWholeFile(std::string(BAREKIT_SOURCE_DIR) +
+                                    "/fuzz/seeds/exe_pe_fuzz/pe_min_amd64");
+  ASSERT_FALSE(bytes.empty());
+  ObjectFile obj = OpenOne(bytes);
+  EXPECT_EQ(obj.image_base, 0x140000000u);
+  EXPECT_EQ(obj.entry, 0x140001000u);
+  EXPECT_EQ(obj.linkage.needed, std::vector<std::string>{"kernel32.dll"});
+  ASSERT_EQ(obj.sections.size(), 3u);
+  EXPECT_EQ(obj.sections[2].name, ".debug_info");
+  EXPECT_FALSE(obj.sections[2].alloc);
+  EXPECT_EQ(obj.dwarf_sections, std::vector<std::string_view>{".debug_info"});
+  auto syms = ReadSymbols(obj);
+  ASSERT_TRUE(syms.ok()) << syms.status().message();
+  ASSERT_EQ(syms->size(), 2u);
+  EXPECT_EQ((*syms)[0].name, "main.f");
+  EXPECT_EQ((*syms)[0].value, 0x140001010u);
+  EXPECT_TRUE((*syms)[0].is_function);
+  EXPECT_EQ((*syms)[1].name, "main.longsymbolname");
+  EXPECT_EQ((*syms)[1].value, 0x140001020u);
+  if (!PeMachoDir().empty()) {  // Go's debug/pe reads the hand-made file the same way
+    std::string go = GoReader(std::string(BAREKIT_SOURCE_DIR) + "/fuzz/seeds/exe_pe_fuzz/pe_min_amd64");
+    EXPECT_NE(go.find("sec .debug_info - 0x140003000 0x10 0x300\n"), std::string::npos) << go;
+    EXPECT_NE(go.find("sym main.longsymbolname 0x140001020\n"), std::string::npos) << go;
+  }
+
+  // A long name pointing outside the string table names the section header's offset.
+  std::string b = bytes;
+  size_t shdr2 = 0x40 + 24 + 240 + 80;
+  b.replace(shdr2, 8, std::string("/9999\0\0\0", 8));
+  auto r = OpenObject(AsBytes(b));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "section 2 at " + testing::Hex(shdr2) +
+                ": name /9999 is outside the string table (0x24 bytes at 0x356)");
+  // A symbol whose string-table offset is out of range.
+  b = bytes;
+  PutU32(b, 0x320 + 18 + 4, 0x7fff);
+  obj = OpenOne(b);
+  auto bad = ReadSymbols(obj);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "COFF symbol 1 at 0x332: name offset 0x7fff is outside the string table (0x24 bytes)");
+}
+
 TEST(Pe, DosProgramIsNotMine) {
   std::string dos(0x80, '\0');
   dos[0] = 'M';
