@@ -128,13 +128,14 @@ Status ResolveTables(Bytes data, Header& h) {
   const uint64_t min_sh = h.is64 ? kShdr64Size : kShdr32Size;
   const uint64_t min_ph = h.is64 ? kPhdr64Size : kPhdr32Size;
   const size_t w = h.is64 ? 8 : 4;
+  const uint64_t ehsize = h.is64 ? kEhdr64Size : kEhdr32Size;  // the last fields end here
   if (h.shoff == 0) {
     h.shnum = 0;
     h.shstrndx = 0;
   } else {
     if (h.shentsize < min_sh) {
-      return Status::Corrupt("section header entry size " + Hex(h.shentsize) +
-                             " is smaller than " + Hex(min_sh));
+      return Status::Corrupt("section header entry size " + Hex(h.shentsize) + " (e_shentsize at " +
+                             Hex(ehsize - 4) + ") is smaller than " + Hex(min_sh));
     }
     if (!RangeFits(h.shoff, min_sh, size)) {
       return Status::Corrupt("section header table at " + Hex(h.shoff) +
@@ -152,7 +153,8 @@ Status ResolveTables(Bytes data, Header& h) {
     }
     if (h.shstrndx != 0 && h.shstrndx >= h.shnum) {
       return Status::Corrupt("section name table index " + std::to_string(h.shstrndx) +
-                             " is not below the section count " + std::to_string(h.shnum));
+                             " (e_shstrndx at " + Hex(ehsize - 2) +
+                             ") is not below the section count " + std::to_string(h.shnum));
     }
   }
   if (h.phnum == kPnXnum && h.shoff == 0) {
@@ -161,8 +163,8 @@ Status ResolveTables(Bytes data, Header& h) {
   if (h.phoff == 0) h.phnum = 0;
   if (h.phnum > 0) {
     if (h.phentsize < min_ph) {
-      return Status::Corrupt("program header entry size " + Hex(h.phentsize) +
-                             " is smaller than " + Hex(min_ph));
+      return Status::Corrupt("program header entry size " + Hex(h.phentsize) + " (e_phentsize at " +
+                             Hex(ehsize - 10) + ") is smaller than " + Hex(min_ph));
     }
     auto bytes = CheckedMul(h.phnum, h.phentsize);
     if (!bytes || !RangeFits(h.phoff, *bytes, size)) {

@@ -72,7 +72,7 @@ Status ReadDynamic(const Header& h, const ObjectFile& obj, const std::vector<Raw
   int dyn_section = -1;
   for (const Segment& g : obj.segments) {
     if (g.type != kPtDynamic) continue;
-    table = obj.data.subspan(g.offset, g.filesz);  // range checked when segments were read
+    table = SubSpan(obj.data, g.offset, g.filesz).value_or(Bytes{});
     f.table_offset = g.offset;
     f.present = true;
     break;
@@ -81,7 +81,7 @@ Status ReadDynamic(const Header& h, const ObjectFile& obj, const std::vector<Raw
     if (obj.sections[i].type != kShtDynamic) continue;
     dyn_section = static_cast<int>(i);
     if (!f.present) {
-      table = obj.data.subspan(obj.sections[i].offset, obj.sections[i].file_size);
+      table = obj.SectionData(obj.sections[i]).value_or(Bytes{});
       f.table_offset = obj.sections[i].offset;
       f.present = true;
     }
@@ -233,7 +233,7 @@ Status ReadElfLinkage(const Header& h, const std::vector<RawSection>& raw, Objec
     switch (g.type) {
       case kPtInterp:
         if (l.interpreter.empty()) {
-          std::string_view s = AsStringView(obj.data.subspan(g.offset, g.filesz));
+          std::string_view s = AsStringView(SubSpan(obj.data, g.offset, g.filesz).value_or(Bytes{}));
           l.interpreter = s.substr(0, s.find('\0'));
         }
         break;
@@ -272,7 +272,7 @@ Status ReadElfLinkage(const Header& h, const std::vector<RawSection>& raw, Objec
     if (raw[i].link != 0 && raw[i].link < obj.sections.size()) {
       if (auto b = obj.SectionData(obj.sections[raw[i].link])) strings = *b;
     }
-    Bytes table = obj.data.subspan(s.offset, s.file_size);
+    Bytes table = obj.SectionData(s).value_or(Bytes{});
     BK_RETURN_IF_ERROR(ReadVersionNeeds(table, s.offset, raw[i].info, strings, h.endian,
                                         l.version_needs));
     verneed_done = true;

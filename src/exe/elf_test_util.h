@@ -220,6 +220,160 @@ inline ReadelfFacts ReadelfOracle(const std::string& path) {
   return f;
 }
 
+
+// Builds small synthetic ELF files for cases no compiler here produces: other byte orders and
+// machines, OS notes, extended numbering, hand-placed dynamic and version tables.
+struct MiniElf {
+  struct Sec {
+    std::string name;
+    uint32_t type = 1;  // SHT_PROGBITS
+    uint64_t flags = 0, addr = 0;
+    std::string data;
+    uint32_t link = 0, info = 0;
+    uint64_t entsize = 0;
+    uint64_t offset = 0;  // filled by Build
+  };
+  struct Seg {
+    uint32_t type = 1, flags = 4;
+    uint64_t vaddr = 0;
+    std::string data;  // own bytes, unless `section` names one whose bytes it covers
+    int section = -1;
+    uint64_t align = 4;
+    uint64_t extra_mem = 0;
+  };
+  bool is64 = true, big = false;
+  uint8_t osabi = 0;
+  uint16_t type = 2, machine = 62;
+  uint32_t flags = 0;
+  uint64_t entry = 0x401000;
+  bool with_sections = true;
+  std::vector<Sec> secs;
+  std::vector<Seg> segs;
+
+  void Put(std::string& b, uint64_t off, uint64_t v, int n) const {
+    if (b.size() < off + n) b.resize(off + n);
+    for (int i = 0; i < n; ++i) {
+      int shift = big ? 8 * (n - 1 - i) : 8 * i;
+      b[off + i] = static_cast<char>((v >> shift) & 0xff);
+    }
+  }
+  std::string U32(uint64_t v) const { std::string s; Put(s, 0, v, 4); return s; }
+  std::string Word(uint64_t v) const { std::string s; Put(s, 0, v, is64 ? 8 : 4); return s; }
+  // One note: namesz, descsz, type, name and descriptor each padded to 4.
+  std::string Note(const std::string& name, uint32_t ntype, const std::string& desc) const {
+    std::string n = name + std::string(1, '\0');
+    std::string out = U32(n.size()) + U32(desc.size()) + U32(ntype) + n;
+    out.resize((out.size() + 3) & ~size_t{3}, '\0');
+    out += desc;
+    out.resize((out.size() + 3) & ~size_t{3}, '\0');
+    return out;
+  }
+
+  std::string Build() {
+    const int w = is64 ? 8 : 4;
+    const uint64_t ehsize = is64 ? 64 : 52, phent = is64 ? 56 : 32, shent = is64 ? 64 : 40;
+    std::string b(ehsize, '\0');
+    b[0] = 0x7f; b[1] = 'E'; b[2] = 'L'; b[3] = 'F';
+    b[4] = is64 ? 2 : 1; b[5] = big ? 2 : 1; b[6] = 1; b[7] = static_cast<char>(osabi);
+    Put(b, 16, type, 2);
+    Put(b, 18, machine, 2);
+    Put(b, 20, 1, 4);
+    Put(b, 24, entry, w);
+    const uint64_t phoff = ehsize;
+    b.resize(phoff + segs.size() * phent);
+    // Section data, then the name table, then section headers.
+    std::string names(1, '\0');
+    std::vector<uint64_t> name_off;
+    for (const Sec& s : secs) {
+      name_off.push_back(names.size());
+      names += s.name + std::string(1, '\0');
+    }
+    const uint64_t shstrtab_name = names.size();
+    names += std::string(".shstrtab") + std::string(1, '\0');
+    for (Sec& s : secs) {
+      b.resize((b.size() + 7) & ~size_t{7});
+      s.offset = b.size();
+      if (s.type != 8) b += s.data;
+    }
+    uint64_t names_off = b.size();
+    b += names;
+    // Segment data.
+    std::vector<uint64_t> seg_off, seg_size;
+    for (const Seg& g : segs) {
+      if (g.section >= 0) {
+        seg_off.push_back(secs[g.section].offset);
+        seg_size.push_back(secs[g.section].data.size());
+      } else {
+        b.resize((b.size() + 7) & ~size_t{7});
+        seg_off.push_back(b.size());
+        seg_size.push_back(g.data.size());
+        b += g.data;
+      }
+    }
+    for (size_t i = 0; i < segs.size(); ++i) {
+      const Seg& g = segs[i];
+      uint64_t at = phoff + i * phent;
+      Put(b, at, g.type, 4);
+      if (is64) {
+        Put(b, at + 4, g.flags, 4);
+        Put(b, at + 8, seg_off[i], 8);
+        Put(b, at + 16, g.vaddr, 8);
+        Put(b, at + 24, g.vaddr, 8);
+        Put(b, at + 32, seg_size[i], 8);
+        Put(b, at + 40, seg_size[i] + g.extra_mem, 8);
+        Put(b, at + 48, g.align, 8);
+      } else {
+        Put(b, at + 4, seg_off[i], 4);
+        Put(b, at + 8, g.vaddr, 4);
+        Put(b, at + 12, g.vaddr, 4);
+        Put(b, at + 16, seg_size[i], 4);
+        Put(b, at + 20, seg_size[i] + g.extra_mem, 4);
+        Put(b, at + 24, g.flags, 4);
+        Put(b, at + 28, g.align, 4);
+      }
+    }
+    uint64_t shoff = 0, shnum = 0, shstrndx = 0;
+    if (with_sections) {
+      b.resize((b.size() + 7) & ~size_t{7});
+      shoff = b.size();
+      shnum = secs.size() + 2;  // null + secs + .shstrtab
+      shstrndx = shnum - 1;
+      b.resize(shoff + shnum * shent);
+      auto put_sh = [&](uint64_t idx, uint64_t name, uint32_t t, uint64_t fl, uint64_t addr,
+                        uint64_t off, uint64_t size, uint32_t link, uint32_t info, uint64_t es) {
+        uint64_t at = shoff + idx * shent;
+        Put(b, at, name, 4);
+        Put(b, at + 4, t, 4);
+        Put(b, at + 8, fl, w);
+        Put(b, at + 8 + w, addr, w);
+        Put(b, at + 8 + 2 * w, off, w);
+        Put(b, at + 8 + 3 * w, size, w);
+        Put(b, at + 8 + 4 * w, link, 4);
+        Put(b, at + 12 + 4 * w, info, 4);
+        Put(b, at + 16 + 4 * w, 1, w);
+        Put(b, at + 16 + 5 * w, es, w);
+      };
+      for (size_t i = 0; i < secs.size(); ++i) {
+        const Sec& s = secs[i];
+        put_sh(i + 1, name_off[i], s.type, s.flags, s.addr, s.offset, s.data.size(), s.link,
+               s.info, s.entsize);
+      }
+      put_sh(shnum - 1, shstrtab_name, 3, 0, 0, names_off, names.size(), 0, 0, 0);
+    }
+    const uint64_t rest = 24 + 3 * w;
+    Put(b, 24 + w, segs.empty() ? 0 : phoff, w);
+    Put(b, 24 + 2 * w, shoff, w);
+    Put(b, rest, flags, 4);
+    Put(b, rest + 4, ehsize, 2);
+    Put(b, rest + 6, phent, 2);
+    Put(b, rest + 8, segs.size(), 2);
+    Put(b, rest + 10, shent, 2);
+    Put(b, rest + 12, shnum, 2);
+    Put(b, rest + 14, shstrndx, 2);
+    return b;
+  }
+};
+
 }  // namespace barekit::exe::testing_util
 
 #endif  // EXE_ELF_TEST_UTIL_H_
