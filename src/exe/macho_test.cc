@@ -178,7 +178,8 @@ TEST(MachO, FileAgreesOnArch) {
     REQUIRE_FIXTURE(path, name);
     std::string out = RunCapture("file -b '" + path + "'");
     EXPECT_NE(out.find(said), std::string::npos) << out;
-    auto objs = OpenObject(AsBytes(ReadWholeFile(path)));
+    std::string bytes = ReadWholeFile(path);
+    auto objs = OpenObject(AsBytes(bytes));
     ASSERT_TRUE(objs.ok());
     EXPECT_EQ(objs->front().arch, arch);
   }

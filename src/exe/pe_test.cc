@@ -136,7 +136,8 @@ TEST(Pe, StrippedHasNoSymbolsNorDwarf) {
 // sections, so the stripped builds are the ones compared.)
 void CheckAgainstObjdump(const std::string& path) {
   std::string dump = RunCapture("objdump -p '" + path + "'");
-  ObjectFile obj = OpenOne(ReadWholeFile(path));
+  std::string bytes = ReadWholeFile(path);  // the ObjectFile's views point into it
+  ObjectFile obj = OpenOne(bytes);
   ASSERT_FALSE(obj.linkage.needed.empty()) << path;
   std::vector<std::string> dlls;
   for (size_t at = dump.find("DLL Name: "); at != std::string::npos;
@@ -177,7 +178,8 @@ TEST(Pe, FileAgreesOnArch) {
     REQUIRE_FIXTURE(path, c.name);
     std::string said = RunCapture("file -b '" + path + "'");
     EXPECT_NE(said.find(c.file_says), std::string::npos) << said;
-    EXPECT_EQ(OpenOne(ReadWholeFile(path)).arch, c.arch);
+    std::string bytes = ReadWholeFile(path);
+    EXPECT_EQ(OpenOne(bytes).arch, c.arch);
   }
 }
 
