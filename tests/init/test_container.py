@@ -186,11 +186,15 @@ class Reaping(unittest.TestCase):
         script = "for i in $(seq 100); do (sleep 0.3 &); done; sleep 1.2"
         p = start(["-w", "--", "sh", "-c", script])
         try:
-            time.sleep(0.9)
-            # Orphans were re-parented to init; none may be a zombie now.
-            zombies = [d for d in initlib.children(p.pid)
-                       if (proc_status(d) or {}).get("State", "").startswith("Z")]
-            self.assertEqual(zombies, [])
+            # Orphans were re-parented to init; none may stay a zombie. A zombie seen twice,
+            # 200 ms apart, was not reaped (a single sample can catch one mid-exit).
+            def zombies():
+                return {d for d in initlib.children(p.pid)
+                        if (proc_status(d) or {}).get("State", "").startswith("Z")}
+            time.sleep(0.8)
+            first = zombies()
+            time.sleep(0.2)
+            self.assertEqual(first & zombies(), set())
             out, err = p.communicate(timeout=10)
             self.assertEqual(p.returncode, 0, err)
             self.assertGreaterEqual(err.count("reaped zombie"), 100)
@@ -214,9 +218,9 @@ class Reaping(unittest.TestCase):
         # The main command leaves a background child behind; init TERMs it and returns as soon
         # as it is gone (not after the 10 s grace time).
         t0 = time.monotonic()
-        r = run(["--", "sh", "-c", "sleep 100 & exit 3"], timeout=8)
+        r = run(["--", "sh", "-c", "sleep 100 & exit 3"], timeout=9)
         self.assertEqual(r.returncode, 3)
-        self.assertLess(time.monotonic() - t0, 2)
+        self.assertLess(time.monotonic() - t0, 5)
 
     def test_cwd_is_kept(self):  # dumb-init
         d = tempfile.mkdtemp()

@@ -53,7 +53,7 @@ start_limit_interval = "1m"
         want = [0.1, 0.2, 0.4, 0.4, 0.4]
         for g, w in zip(gaps, want):
             self.assertGreaterEqual(g, w, gaps)
-            self.assertLess(g, w + 0.15, gaps)  # the run itself: a few ms
+            self.assertLess(g, w + 0.3, gaps)  # the run itself takes a few ms; slack for a loaded machine
         self.assertIn("restarting in 400 ms", r.stderr)
 
     def test_critical_failure_shuts_down_with_its_code(self):
