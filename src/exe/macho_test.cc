@@ -312,31 +312,32 @@ TEST(MachO, JavaClassIsNotMine) {
   EXPECT_TRUE(r.status().IsNotMine()) << r.status().message();
 }
 
+// The real Mach-O binaries of the corpus (esbuild, bazelisk): Go's reader agrees.
 TEST(MachO, CorpusAgainstGo) {
-  const char* env = std::getenv("BAREKIT_CORPUS");
-  std::string root = env != nullptr ? env : std::string(std::getenv("HOME") ?: "") +
-                                                "/.cache/barekit-corpus";
+  std::string root = testing::CorpusDir();
   std::error_code ec;
   if (!std::filesystem::is_directory(root, ec)) GTEST_SKIP() << "no corpus at " << root;
   if (PeMachoDir().empty()) GTEST_SKIP() << "no goreader";
-  int seen = 0;
-  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
-       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec || !it->is_regular_file(ec) || it->file_size(ec) < 1024) continue;
-    std::string path = it->path().string();
-    std::string head;
-    {
-      std::ifstream in(path, std::ios::binary);
-      head.resize(4);
-      in.read(head.data(), 4);
-    }
-    if (head != "\xcf\xfa\xed\xfe" && head != "\xce\xfa\xed\xfe" && head != "\xca\xfe\xba\xbe") {
-      continue;
-    }
-    EXPECT_EQ(OpenAndRender(ReadWholeFile(path)), GoReader(path)) << path;
-    ++seen;
+  int seen = testing::CompareTreeWithGoReader(
+      root, false, [](const std::string& path, const std::string& ours, const std::string& go) {
+        EXPECT_EQ(ours, go) << path;
+      });
+  EXPECT_GT(seen, 0);
+  RecordProperty("files", seen);}
+
+// make_fixtures.sh's Go builds, when $BAREKIT_FIXTURES names them.
+TEST(MachO, FixturesAgainstGo) {
+  const char* env = std::getenv("BAREKIT_FIXTURES");
+  std::error_code ec;
+  if (env == nullptr || !std::filesystem::is_directory(env, ec)) {
+    GTEST_SKIP() << "BAREKIT_FIXTURES is not set";
   }
-  RecordProperty("macho_files", seen);
+  if (PeMachoDir().empty()) GTEST_SKIP() << "no goreader";
+  int seen = testing::CompareTreeWithGoReader(
+      env, false, [](const std::string& path, const std::string& ours, const std::string& go) {
+        EXPECT_EQ(ours, go) << path;
+      });
+  RecordProperty("files", seen);
 }
 
 // ---- bad input ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -112,6 +113,42 @@ inline std::string OpenAndRender(const std::string& bytes) {
   std::string err;
   std::string out = Render(*objs, &err);
   return err.empty() ? out : "error: " + err;
+}
+
+// Compares barekit with goreader on every PE (want_pe) or Mach-O file under `root`; returns how
+// many files were compared. For the corpus and make_fixtures.sh's $BAREKIT_FIXTURES.
+template <typename OnMismatch>
+int CompareTreeWithGoReader(const std::string& root, bool want_pe, OnMismatch on_mismatch) {
+  std::error_code ec;
+  int seen = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec) || it->file_size(ec) < 1024) continue;
+    std::string path = it->path().string();
+    std::string head(4, '\0');
+    {
+      std::ifstream in(path, std::ios::binary);
+      in.read(head.data(), 4);
+    }
+    bool pe = head.substr(0, 2) == "MZ";
+    bool macho = head == "\xcf\xfa\xed\xfe" || head == "\xce\xfa\xed\xfe" ||
+                 head == "\xca\xfe\xba\xbe" || head == "\xfe\xed\xfa\xcf" ||
+                 head == "\xfe\xed\xfa\xce";
+    if (want_pe ? !pe : !macho) continue;
+    std::string bytes = ReadWholeFile(path);
+    std::string ours = OpenAndRender(bytes), go = GoReader(path);
+    if (ours != go) on_mismatch(path, ours, go);
+    ++seen;
+  }
+  return seen;
+}
+
+// $BAREKIT_CORPUS, else ~/.cache/barekit-corpus.
+inline std::string CorpusDir() {
+  const char* env = std::getenv("BAREKIT_CORPUS");
+  if (env != nullptr && *env != '\0') return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : "") + "/.cache/barekit-corpus";
 }
 
 // Every offset a truncation test cuts at: each byte of the first `dense` bytes, then `spread`
