@@ -215,7 +215,7 @@ std::string_view LibcOf(const Linkage& l) {
     if (StartsWith(n, "libc.musl-") || StartsWith(n, "ld-musl-")) return "musl";
   }
   if (StartsWith(interp, "ld-linux") || interp == "ld64.so.1" || interp == "ld64.so.2" ||
-      (interp == "ld.so.1" && StartsWith(l.interpreter, "/lib"))) {
+      l.interpreter == "/lib/ld.so.1" || l.interpreter == "/lib64/ld.so.1") {  // MIPS, PPC32
     return "glibc";
   }
   for (const std::string& n : l.needed) {

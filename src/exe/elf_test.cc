@@ -566,6 +566,7 @@ TEST(ElfGo, OperatingSystemsFromNotesAndOsabi) {
     ExpectMatchesOracles(out, *f->obj);
     // Go's illumos binaries are Solaris ELF files: nothing in the headers tells them apart.
     EXPECT_EQ(f->obj->os, os == "illumos" ? "solaris" : os);
+    if (os == "illumos" || os == "solaris") EXPECT_EQ(f->obj->linkage.libc, "");
     EXPECT_EQ(f->obj->arch, arch);
   }
 }
