@@ -29,12 +29,11 @@ constexpr uint32_t kMhExecute = 2, kMhDylib = 6, kMhDylinker = 7, kMhBundle = 8;
 constexpr uint32_t kMhAllowStackExecution = 0x20000, kMhPie = 0x200000;
 
 // load commands (LC_REQ_DYLD is part of the value)
-constexpr uint32_t kLcSegment = 0x1, kLcSymtab = 0x2, kLcUnixThread = 0x5,
-                   kLcLoadDylib = 0xc, kLcLoadDylinker = 0xe, kLcLoadWeakDylib = 0x80000018,
-                   kLcSegment64 = 0x19, kLcRpath = 0x8000001c, kLcReexportDylib = 0x8000001f,
-                   kLcLazyLoadDylib = 0x20, kLcVersionMinIphoneos = 0x25,
-                   kLcLoadUpwardDylib = 0x80000023, kLcMain = 0x80000028,
-                   kLcBuildVersion = 0x32;
+constexpr uint32_t kLcSegment = 0x1, kLcSymtab = 0x2, kLcUnixThread = 0x5, kLcLoadDylib = 0xc,
+                   kLcLoadDylinker = 0xe, kLcLoadWeakDylib = 0x80000018, kLcSegment64 = 0x19,
+                   kLcRpath = 0x8000001c, kLcReexportDylib = 0x8000001f, kLcLazyLoadDylib = 0x20,
+                   kLcVersionMinIphoneos = 0x25, kLcLoadUpwardDylib = 0x80000023,
+                   kLcMain = 0x80000028, kLcBuildVersion = 0x32;
 // LC_BUILD_VERSION platforms that Go calls GOOS=ios
 constexpr uint32_t kPlatformIos = 2, kPlatformIosSimulator = 7;
 
@@ -68,25 +67,38 @@ std::string_view Name16(Bytes field) {
 
 std::string_view CpuArch(uint32_t cpu) {
   switch (cpu) {
-    case kCpuX86: return "386";
-    case kCpuX86 | kCpuArch64: return "amd64";
-    case kCpuArm: return "arm";
-    case kCpuArm | kCpuArch64: return "arm64";
-    case kCpuPpc: return "ppc";
-    case kCpuPpc | kCpuArch64: return "ppc64";
+    case kCpuX86:
+      return "386";
+    case kCpuX86 | kCpuArch64:
+      return "amd64";
+    case kCpuArm:
+      return "arm";
+    case kCpuArm | kCpuArch64:
+      return "arm64";
+    case kCpuPpc:
+      return "ppc";
+    case kCpuPpc | kCpuArch64:
+      return "ppc64";
   }
   return "";
 }
 
 std::string CpuName(uint32_t cpu) {
   switch (cpu) {
-    case kCpuX86: return "i386";
-    case kCpuX86 | kCpuArch64: return "x86_64";
-    case kCpuArm: return "arm";
-    case kCpuArm | kCpuArch64: return "arm64";
-    case kCpuArm | 0x02000000: return "arm64_32";
-    case kCpuPpc: return "ppc";
-    case kCpuPpc | kCpuArch64: return "ppc64";
+    case kCpuX86:
+      return "i386";
+    case kCpuX86 | kCpuArch64:
+      return "x86_64";
+    case kCpuArm:
+      return "arm";
+    case kCpuArm | kCpuArch64:
+      return "arm64";
+    case kCpuArm | 0x02000000:
+      return "arm64_32";
+    case kCpuPpc:
+      return "ppc";
+    case kCpuPpc | kCpuArch64:
+      return "ppc64";
   }
   return "cputype " + Hex(cpu);
 }
@@ -155,9 +167,9 @@ class ThinReader {
       uint32_t cmd = static_cast<uint32_t>(LoadUint(cmds.data() + pos, 4, e));
       uint32_t cmdsize = static_cast<uint32_t>(LoadUint(cmds.data() + pos + 4, 4, e));
       if (cmdsize < 8 || cmdsize % 4 != 0) {
-        return Status::Corrupt(where + ": cmdsize " + std::to_string(cmdsize) +
-                               (cmdsize == 0 ? " (a zero-size command)"
-                                             : " is not a multiple of 4 of at least 8"));
+        return Status::Corrupt(
+            where + ": cmdsize " + std::to_string(cmdsize) +
+            (cmdsize == 0 ? " (a zero-size command)" : " is not a multiple of 4 of at least 8"));
       }
       if (cmdsize > cmds.size() - pos) {
         return Status::Corrupt(where + ": cmdsize " + Hex(cmdsize) + " runs past sizeofcmds " +
@@ -230,8 +242,10 @@ class ThinReader {
           return Status::Corrupt("path offset " + Hex(off.value_or(0)) +
                                  " is outside the command (" + Hex(body.size()) + " bytes)");
         }
-        if (cmd == kLcRpath) obj_.linkage.rpath.emplace_back(*name);
-        else obj_.linkage.interpreter = std::string(*name);
+        if (cmd == kLcRpath)
+          obj_.linkage.rpath.emplace_back(*name);
+        else
+          obj_.linkage.interpreter = std::string(*name);
         return Status::Ok();
       }
       case kLcMain: {
@@ -265,10 +279,14 @@ class ThinReader {
     if (!flavor || !count) return;
     uint64_t index = 0;  // of the pc register, in words of the thread state
     int word = 8;
-    if (obj_.arch == "amd64") index = 16;      // x86_thread_state64: rip
-    else if (obj_.arch == "arm64") index = 32;  // arm_thread_state64: pc
-    else if (obj_.arch == "386") index = 10, word = 4;  // i386_thread_state: eip
-    else return;
+    if (obj_.arch == "amd64")
+      index = 16;  // x86_thread_state64: rip
+    else if (obj_.arch == "arm64")
+      index = 32;  // arm_thread_state64: pc
+    else if (obj_.arch == "386")
+      index = 10, word = 4;  // i386_thread_state: eip
+    else
+      return;
     if (!r.Skip(index * static_cast<uint64_t>(word))) return;
     if (auto pc = r.ReadUint(static_cast<size_t>(word))) obj_.entry = *pc;
   }
@@ -277,8 +295,7 @@ class ThinReader {
     uint64_t hdr = is64 ? 72 : 56, sect_size = is64 ? 80 : 68;
     const char* what = is64 ? "LC_SEGMENT_64" : "LC_SEGMENT";
     if (body.size() < hdr) {
-      return Status::Corrupt(std::string(what) + " shorter than " + std::to_string(hdr) +
-                             " bytes");
+      return Status::Corrupt(std::string(what) + " shorter than " + std::to_string(hdr) + " bytes");
     }
     ByteReader r(body, obj_.endian);
     r.Skip(8);
@@ -322,8 +339,7 @@ class ThinReader {
       s.flags = *r.U32();
       r.Skip(is64 ? 12 : 8);  // reserved1..3
       uint32_t type = static_cast<uint32_t>(s.flags) & kSectionTypeMask;
-      bool zerofill =
-          type == kSZerofill || type == kSGbZerofill || type == kSThreadLocalZerofill;
+      bool zerofill = type == kSZerofill || type == kSGbZerofill || type == kSThreadLocalZerofill;
       s.file_size = zerofill ? 0 : s.size;
       if (zerofill) s.offset = 0;
       s.writable = g.writable;
@@ -382,8 +398,8 @@ Result<std::vector<ObjectFile>> ReadFat(Bytes data, bool fat64) {
       return Status::Corrupt(where + ": slice " + Hex(offset) + "+" + Hex(size) +
                              " runs past the end of the file (" + Hex(data.size()) + " bytes)");
     }
-    if (slice->size() < 4 || !IsThinMagic(static_cast<uint32_t>(
-                                 LoadUint(slice->data(), 4, Endian::kBig)))) {
+    if (slice->size() < 4 ||
+        !IsThinMagic(static_cast<uint32_t>(LoadUint(slice->data(), 4, Endian::kBig)))) {
       return Status::Corrupt(where + ": slice at " + Hex(offset) + " is not a thin Mach-O file");
     }
     auto obj = ThinReader(*slice).Read();
@@ -406,7 +422,8 @@ Result<std::vector<ObjectFile>> TryOpenMachO(Bytes data) {
     return out;
   }
   if (magic != kFatMagic && magic != kFatMagic64) return Status::NotMine("no Mach-O magic");
-  if (data.size() < 8) return Status::Corrupt("fat header truncated: " + Hex(data.size()) + " bytes");
+  if (data.size() < 8)
+    return Status::Corrupt("fat header truncated: " + Hex(data.size()) + " bytes");
   auto nfat = static_cast<uint32_t>(LoadUint(data.data() + 4, 4, Endian::kBig));
   // 0xcafebabe also starts Java class files, whose version (>= 45) sits where nfat_arch is.
   if (nfat == 0 || nfat >= kMaxFatArch) {
@@ -438,9 +455,9 @@ Result<std::vector<Symbol>> ReadMachOSymbols(const ObjectFile& obj) {
     if ((type & kNStab) != 0 || (type & kNTypeMask) != kNSect || sect == 0) continue;
     auto name = CStringAt(*strtab, strx);
     if (!name) {
-      return Status::Corrupt("nlist " + std::to_string(i) + " at " +
-                             Hex(loc.offset + i * entry) + ": name offset " + Hex(strx) +
-                             " is outside the string table (" + Hex(loc.str_size) + " bytes)");
+      return Status::Corrupt("nlist " + std::to_string(i) + " at " + Hex(loc.offset + i * entry) +
+                             ": name offset " + Hex(strx) + " is outside the string table (" +
+                             Hex(loc.str_size) + " bytes)");
     }
     Symbol sym;
     sym.name = *name;  // raw: Go's Mach-O symbols carry the C prefix '_' ("_main.main")

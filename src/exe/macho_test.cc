@@ -259,7 +259,9 @@ TEST(MachO, BigEndianThinFile) {
   std::string le = Seed("macho_min_arm64");
   ASSERT_FALSE(le.empty());
   std::string be = le;
-  auto swap32 = [&](size_t off) { std::swap(be[off], be[off + 3]), std::swap(be[off + 1], be[off + 2]); };
+  auto swap32 = [&](size_t off) {
+    std::swap(be[off], be[off + 3]), std::swap(be[off + 1], be[off + 2]);
+  };
   auto swap64 = [&](size_t off) {
     for (int i = 0; i < 4; ++i) std::swap(be[off + i], be[off + 7 - i]);
   };
@@ -323,7 +325,8 @@ TEST(MachO, CorpusAgainstGo) {
         EXPECT_EQ(ours, go) << path;
       });
   EXPECT_GT(seen, 0);
-  RecordProperty("files", seen);}
+  RecordProperty("files", seen);
+}
 
 // make_fixtures.sh's Go builds, when $BAREKIT_FIXTURES names them.
 TEST(MachO, FixturesAgainstGo) {
@@ -422,8 +425,7 @@ TEST(MachO, BrokenLoadCommandsNameTheirOffset) {
     PutLe32(b, 16, 0xffffffff);  // ncmds
     auto r = OpenObject(AsBytes(b));
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.status().message().find("4294967295 load commands cannot fit"),
-              std::string::npos)
+    EXPECT_NE(r.status().message().find("4294967295 load commands cannot fit"), std::string::npos)
         << r.status().message();
   }
   {

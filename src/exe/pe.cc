@@ -13,8 +13,7 @@ namespace {
 
 // IMAGE_FILE_HEADER.Machine
 constexpr uint16_t kMachineI386 = 0x014c, kMachineAmd64 = 0x8664, kMachineArmNt = 0x01c4,
-                   kMachineArm64 = 0xaa64, kMachineRiscv64 = 0x5064,
-                   kMachineLoongarch64 = 0x6264;
+                   kMachineArm64 = 0xaa64, kMachineRiscv64 = 0x5064, kMachineLoongarch64 = 0x6264;
 // IMAGE_FILE_HEADER.Characteristics
 constexpr uint16_t kFileExecutableImage = 0x0002;
 // Optional header magic
@@ -40,12 +39,18 @@ std::string Hex(uint64_t v) {
 
 std::string_view MachineArch(uint16_t m) {
   switch (m) {
-    case kMachineI386: return "386";
-    case kMachineAmd64: return "amd64";
-    case kMachineArmNt: return "arm";
-    case kMachineArm64: return "arm64";
-    case kMachineRiscv64: return "riscv64";
-    case kMachineLoongarch64: return "loong64";
+    case kMachineI386:
+      return "386";
+    case kMachineAmd64:
+      return "amd64";
+    case kMachineArmNt:
+      return "arm";
+    case kMachineArm64:
+      return "arm64";
+    case kMachineRiscv64:
+      return "riscv64";
+    case kMachineLoongarch64:
+      return "loong64";
   }
   return "";
 }
@@ -120,7 +125,8 @@ Result<ObjectFile> TryOpenPe(Bytes data) {
     return Status::NotMine("no MZ header");
   }
   ByteReader r(data, Endian::kLittle);
-  if (!r.Seek(0x3c)) return Status::Corrupt("DOS header truncated: e_lfanew at 0x3c is past the end");
+  if (!r.Seek(0x3c))
+    return Status::Corrupt("DOS header truncated: e_lfanew at 0x3c is past the end");
   auto lfanew = r.U32();
   if (!lfanew) return Status::Corrupt("DOS header truncated: e_lfanew at 0x3c is past the end");
   if (!RangeFits(*lfanew, 4 + kCoffHeaderSize, data.size())) {
@@ -223,8 +229,8 @@ Result<ObjectFile> TryOpenPe(Bytes data) {
     }
     if (nsyms > 0) {
       obj.has_symtab = true;
-      obj.symtab = SymtabLocation{symtab_ptr, nsyms, kSymbolSize, strtab.offset,
-                                  strtab.bytes.size()};
+      obj.symtab =
+          SymtabLocation{symtab_ptr, nsyms, kSymbolSize, strtab.offset, strtab.bytes.size()};
     }
   }
 
@@ -255,8 +261,10 @@ Result<ObjectFile> TryOpenPe(Bytes data) {
       uint64_t off = 0;
       bool digits = true;
       for (char c : s.name.substr(1)) {
-        if (c < '0' || c > '9') digits = false;
-        else off = off * 10 + static_cast<uint64_t>(c - '0');
+        if (c < '0' || c > '9')
+          digits = false;
+        else
+          off = off * 10 + static_cast<uint64_t>(c - '0');
       }
       if (digits) {
         auto full = TableString(strtab, off);
@@ -280,10 +288,9 @@ Result<ObjectFile> TryOpenPe(Bytes data) {
     s.alloc = !(debug && (flags & kScnMemDiscardable) != 0);
     s.compressed = StartsWith(s.name, ".zdebug_");
     if (s.file_size > 0 && !RangeFits(s.offset, s.file_size, data.size())) {
-      return Status::Corrupt("section " + std::to_string(i) + " (" + std::string(s.name) +
-                             ") at " + Hex(at) + ": raw data " + Hex(s.offset) + "+" +
-                             Hex(s.file_size) + " runs past the end of the file (" +
-                             Hex(data.size()) + " bytes)");
+      return Status::Corrupt("section " + std::to_string(i) + " (" + std::string(s.name) + ") at " +
+                             Hex(at) + ": raw data " + Hex(s.offset) + "+" + Hex(s.file_size) +
+                             " runs past the end of the file (" + Hex(data.size()) + " bytes)");
     }
     if (debug) {
       obj.has_dwarf = true;
@@ -314,8 +321,8 @@ Result<std::vector<Symbol>> ReadPeSymbols(const ObjectFile& obj) {
     return Status::Corrupt("COFF symbol table at " + Hex(loc.offset) +
                            " runs past the end of the file");
   }
-  StringTable strtab{loc.str_offset, SubSpan(obj.data, loc.str_offset, loc.str_size)
-                                         .value_or(Bytes{})};
+  StringTable strtab{loc.str_offset,
+                     SubSpan(obj.data, loc.str_offset, loc.str_size).value_or(Bytes{})};
   ByteReader r(*table, Endian::kLittle);
   for (uint64_t i = 0; i < loc.count; ++i) {
     r.Seek(i * kSymbolSize);

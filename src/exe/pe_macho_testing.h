@@ -50,9 +50,8 @@ inline std::string ReadWholeFile(const std::string& path) {
 inline const std::string& PeMachoDir() {
   static const std::string dir = [] {
     const char* env = std::getenv("BAREKIT_PEMACHO_DIR");
-    std::string d = env != nullptr && *env != '\0'
-                        ? env
-                        : "/tmp/barekit-pemacho-" + std::to_string(getuid());
+    std::string d =
+        env != nullptr && *env != '\0' ? env : "/tmp/barekit-pemacho-" + std::to_string(getuid());
     int st = -1;
     std::string log = RunCapture(std::string("sh ") + BAREKIT_SOURCE_DIR +
                                      "/tests/testdata/pemacho/make_pemacho.sh '" + d + "' 2>&1",
@@ -156,7 +155,8 @@ inline std::string CorpusDir() {
 inline std::vector<size_t> CutPoints(size_t size, size_t dense = 4096, size_t spread = 300) {
   std::vector<size_t> cuts;
   for (size_t i = 0; i < size && i < dense; ++i) cuts.push_back(i);
-  for (size_t k = 0; k < spread && size > dense; ++k) cuts.push_back(dense + (size - dense) * k / spread);
+  for (size_t k = 0; k < spread && size > dense; ++k)
+    cuts.push_back(dense + (size - dense) * k / spread);
   return cuts;
 }
 

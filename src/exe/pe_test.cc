@@ -60,8 +60,7 @@ TEST_P(PeAgainstGo, SameFactsAsDebugPe) {
 
 INSTANTIATE_TEST_SUITE_P(GoBuilt, PeAgainstGo,
                          ::testing::Values("windows-amd64", "windows-amd64-sw", "windows-386",
-                                           "windows-386-sw", "windows-arm64",
-                                           "windows-arm64-sw"),
+                                           "windows-386-sw", "windows-arm64", "windows-arm64-sw"),
                          [](const ::testing::TestParamInfo<const char*>& p) {
                            std::string n = p.param;
                            for (char& c : n) {
@@ -146,10 +145,8 @@ void CheckAgainstObjdump(const std::string& path) {
     dlls.push_back(dump.substr(start, dump.find('\n', start) - start));
   }
   EXPECT_EQ(obj.linkage.needed, dlls) << path;
-  EXPECT_EQ(dump.find("\t\t\t\t\tDYNAMIC_BASE\n") != std::string::npos, obj.linkage.pie)
-      << path;
-  EXPECT_EQ(dump.find("\t\t\t\t\tNX_COMPAT\n") != std::string::npos, obj.linkage.nx_stack)
-      << path;
+  EXPECT_EQ(dump.find("\t\t\t\t\tDYNAMIC_BASE\n") != std::string::npos, obj.linkage.pie) << path;
+  EXPECT_EQ(dump.find("\t\t\t\t\tNX_COMPAT\n") != std::string::npos, obj.linkage.nx_stack) << path;
   std::string headers = RunCapture("objdump -h '" + path + "'");
   for (const Section& s : obj.sections) {
     EXPECT_NE(headers.find(" " + std::string(s.name) + " "), std::string::npos)
@@ -318,8 +315,8 @@ TEST(Pe, HugeCountsAreCorrupt) {
 // The hand-made PE32+ of tests/testdata/pemacho/make_seeds.py: a long section name, an aux
 // symbol record to skip, a symbol named through the string table.
 TEST(Pe, HandMadeMinimalFile) {
-  std::string bytes = ReadWholeFile(std::string(BAREKIT_SOURCE_DIR) +
-                                    "/fuzz/seeds/exe_pe_fuzz/pe_min_amd64");
+  std::string bytes =
+      ReadWholeFile(std::string(BAREKIT_SOURCE_DIR) + "/fuzz/seeds/exe_pe_fuzz/pe_min_amd64");
   ASSERT_FALSE(bytes.empty());
   ObjectFile obj = OpenOne(bytes);
   EXPECT_EQ(obj.image_base, 0x140000000u);
@@ -338,7 +335,8 @@ TEST(Pe, HandMadeMinimalFile) {
   EXPECT_EQ((*syms)[1].name, "main.longsymbolname");
   EXPECT_EQ((*syms)[1].value, 0x140001020u);
   if (!PeMachoDir().empty()) {  // Go's debug/pe reads the hand-made file the same way
-    std::string go = GoReader(std::string(BAREKIT_SOURCE_DIR) + "/fuzz/seeds/exe_pe_fuzz/pe_min_amd64");
+    std::string go =
+        GoReader(std::string(BAREKIT_SOURCE_DIR) + "/fuzz/seeds/exe_pe_fuzz/pe_min_amd64");
     EXPECT_NE(go.find("sec .debug_info - 0x140003000 0x10 0x300\n"), std::string::npos) << go;
     EXPECT_NE(go.find("sym main.longsymbolname 0x140001020\n"), std::string::npos) << go;
   }
@@ -378,7 +376,8 @@ TEST(Pe, UpxSectionNamesMarkPacked) {
   REQUIRE_FIXTURE(path, "windows-amd64-sw");
   std::string b = ReadWholeFile(path);
   uint32_t lfanew = GetU32(b, 0x3c);
-  size_t opt_size = static_cast<uint8_t>(b[lfanew + 20]) | (static_cast<uint8_t>(b[lfanew + 21]) << 8);
+  size_t opt_size =
+      static_cast<uint8_t>(b[lfanew + 20]) | (static_cast<uint8_t>(b[lfanew + 21]) << 8);
   size_t shdrs = lfanew + 24 + opt_size;
   b.replace(shdrs, 8, std::string("UPX0\0\0\0\0", 8));
   b.replace(shdrs + 40, 8, std::string("UPX1\0\0\0\0", 8));
