@@ -20,6 +20,11 @@
 // parse error, so the assumption must not be made (found by fuzz/init_config_fuzz.cc).
 #undef TOML_ASSERT_ASSUME
 #define TOML_ASSERT_ASSUME(expr) static_assert(true)
+// Its "unreachable" points are reachable in 3.3 (is_non_ascii_horizontal_whitespace on U+00A1..):
+// make them a defined trap, and keep non-ASCII text outside strings away from the parser
+// (RejectNonAsciiOutsideStrings below).
+#undef TOML_UNREACHABLE
+#define TOML_UNREACHABLE __builtin_trap()
 #include <toml++/toml.h>
 
 namespace barekit::init {
@@ -287,6 +292,52 @@ Status CheckDependencies(const Parser& p, const std::vector<toml::source_region>
   return Status::Ok();
 }
 
+// TOML allows non-ASCII only inside strings and comments. toml++ 3.3 mishandles such characters
+// elsewhere (see above), so they are reported here first.
+Status RejectNonAsciiOutsideStrings(const Parser& p, std::string_view t) {
+  enum { kCode, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral } state = kCode;
+  uint32_t line = 1, col = 1;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    const unsigned char u = static_cast<unsigned char>(c);
+    auto at = [&](std::string_view s) { return t.substr(i, s.size()) == s; };
+    switch (state) {
+      case kCode:
+        if (u >= 0x80) {
+          toml::source_region r;
+          r.begin = {line, col};
+          return p.Error(r, "non-ASCII character outside a string or comment");
+        }
+        if (c == '#') state = kComment;
+        else if (at("\"\"\"")) state = kMultiBasic, i += 2, col += 2;
+        else if (at("'''")) state = kMultiLiteral, i += 2, col += 2;
+        else if (c == '"') state = kBasic;
+        else if (c == '\'') state = kLiteral;
+        break;
+      case kComment:
+        if (c == '\n') state = kCode;
+        break;
+      case kBasic:
+        if (c == '\\' && i + 1 < t.size() && t[i + 1] != '\n') ++i, ++col;
+        else if (c == '"' || c == '\n') state = kCode;
+        break;
+      case kLiteral:
+        if (c == '\'' || c == '\n') state = kCode;
+        break;
+      case kMultiBasic:
+        if (c == '\\' && i + 1 < t.size() && t[i + 1] != '\n') ++i, ++col;
+        else if (at("\"\"\"")) state = kCode, i += 2, col += 2;
+        break;
+      case kMultiLiteral:
+        if (at("'''")) state = kCode, i += 2, col += 2;
+        break;
+    }
+    if (c == '\n') line++, col = 1;
+    else if ((u & 0xC0) != 0x80) col++;  // columns count characters, not UTF-8 continuation bytes
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::optional<Millis> ParseDuration(std::string_view s) {
@@ -327,6 +378,7 @@ const char* SignalName(int sig) { return sig >= 1 && sig < 32 ? kSignalNames[sig
 
 Result<Config> ParseConfig(std::string_view text, std::string_view file_name) {
   Parser p(file_name);
+  BK_RETURN_IF_ERROR(RejectNonAsciiOutsideStrings(p, text));
   toml::parse_result parsed = toml::parse(text, file_name);
   if (!parsed) {
     const toml::parse_error& e = parsed.error();

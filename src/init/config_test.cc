@@ -87,6 +87,13 @@ TEST(ParseConfig, ErrorsNameFileLineAndColumn) {
   EXPECT_EQ(ErrorOf("[services.a]\n"), "f.toml:1:2: unknown table 'services' (expected [init] or [service.NAME])");
 }
 
+TEST(ParseConfig, NonAsciiOnlyInStringsAndComments) {
+  EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"]\nk\xC5\x96y = 1\n"),
+            "f.toml:3:2: non-ASCII character outside a string or comment");
+  EXPECT_EQ(ErrorOf("# caf\xC3\xA9\n[service.a]\nargv = [\"caf\xC3\xA9\", 'd\xC3\xA9j\xC3\xA0', \"\"\"\n\xC3\xA9\"\"\"]\n"), "ok");
+  EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"\\\"\"] \xC3\xA9\n"), "f.toml:2:15: non-ASCII character outside a string or comment");
+}
+
 TEST(ParseConfig, DependencyErrors) {
   EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"]\nafter = [\"zz\"]\n"),
             "f.toml:1:10: service.a: 'after' names unknown service 'zz'");

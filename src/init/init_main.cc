@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -104,6 +105,24 @@ bool LoadConfig(const std::string& path, Config* out, std::string* error) {
   }
   *out = std::move(c).value();
   return true;
+}
+
+// System mode parses the config in a throwaway child first: whatever the parser does with the
+// file, PID 1 itself must not crash. False (with a message) if that child died.
+bool ParserSurvives(const std::string& path, std::string* error) {
+  pid_t pid = fork();
+  if (pid < 0) return true;
+  if (pid == 0) {
+    Config c;
+    std::string e;
+    _exit(LoadConfig(path, &c, &e) ? 0 : 1);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFSIGNALED(status)) return true;
+  *error = path + ": the config parser crashed (signal " + std::to_string(WTERMSIG(status)) + ")";
+  return false;
 }
 
 int Status(const std::string& run_dir) {
@@ -206,6 +225,7 @@ int main(int argc, char** argv) {
   if (usage_error) return 2;
   opt.command.assign(args.begin() + static_cast<long>(std::min(i, args.size())), args.end());
   opt.run_dir = run_dir;
+  opt.run_dir_given = run_dir != "/run/barekit-init";
   opt.system_mode = force_system || (pid1 && opt.command.empty() && !force_container && !InContainer());
   if (force_container) opt.system_mode = false;
 
@@ -241,7 +261,7 @@ int main(int argc, char** argv) {
   }
   if (!config_path.empty()) {
     std::string error;
-    if (!LoadConfig(config_path, &config, &error)) {
+    if ((opt.system_mode && !ParserSurvives(config_path, &error)) || !LoadConfig(config_path, &config, &error)) {
       Print(2, "barekit-init: " + error + "\n");
       if (!opt.system_mode) return 2;
       // PID 1 stays up without services: it can still be powered off by signal.

@@ -49,6 +49,12 @@ Result<UniqueFd> BindUnix(const std::string& path, int type) {
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   UniqueFd fd(socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd.valid()) return PosixError("socket", errno);
+  if (type == SOCK_STREAM) {
+    // Never take the socket of another live init (same run dir): it still answers.
+    UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (probe.valid() && connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+      return Status::InvalidArgument(path + ": in use by another barekit-init (use --run-dir)");
+  }
   unlink(path.c_str());
   if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) return PosixError("bind " + path, errno);
   if (type == SOCK_STREAM && listen(fd.get(), 8) < 0) return PosixError("listen " + path, errno);
@@ -169,13 +175,16 @@ Status Runtime::Setup() {
     }
     slots_.push_back(std::move(slot));
   }
-  MkdirAll(opt_.run_dir);
-  Result<UniqueFd> c = BindUnix(opt_.run_dir + "/control", SOCK_STREAM);
-  if (c.ok()) {
-    control_ = std::move(c).value();
-    AddFd(epfd_.get(), control_.get(), Tag(kControl, 0));
-  } else if (opt_.verbose || opt_.system_mode) {
-    Log("control socket: " + c.status().message());
+  // A plain tini-style run (one command, no services) needs no status socket.
+  if (opt_.system_mode || !config_.services.empty() || opt_.run_dir_given) {
+    MkdirAll(opt_.run_dir);
+    Result<UniqueFd> c = BindUnix(opt_.run_dir + "/control", SOCK_STREAM);
+    if (c.ok()) {
+      control_ = std::move(c).value();
+      AddFd(epfd_.get(), control_.get(), Tag(kControl, 0));
+    } else {
+      Log("control socket: " + c.status().message());
+    }
   }
   sup_ = std::make_unique<Supervisor>(std::move(services), this, !opt_.system_mode && opt_.command.empty());
   return Status::Ok();

@@ -24,6 +24,7 @@ struct RuntimeOptions {
   bool warn_on_reap = false;
   bool verbose = false;
   std::string run_dir = "/run/barekit-init";
+  bool run_dir_given = false;        // --run-dir or $BAREKIT_INIT_RUN_DIR
   std::vector<std::string> command;  // container mode's main command; may be empty
   sigset_t original_mask;            // what init's parent gave it, restored in the main command
   sigset_t original_ignored;

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -46,8 +45,14 @@ void CloseFrom(int lo, int hi) {
 
 // Runs in the child between fork and exec; only async-signal-safe work.
 [[noreturn]] void Child(const SpawnSpec& s, char* const* argv, char* const* envp, const char* path) {
-  if (setsid() < 0) setpgid(0, 0);
-  if (s.take_tty && isatty(0)) ioctl(0, TIOCSCTTY, 0);
+  if (s.take_tty) {
+    // The main command: its own process group, made the terminal's foreground group (like
+    // tini) so an interactive shell keeps job control. SIGTTOU is still blocked here.
+    setpgid(0, 0);
+    if (isatty(0)) tcsetpgrp(0, getpid());
+  } else if (setsid() < 0) {
+    setpgid(0, 0);
+  }
   if (s.stdin_null) {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0 && null != 0) dup2(null, 0);

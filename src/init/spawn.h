@@ -1,5 +1,5 @@
 // fork+exec of a service or the container command with the child set up the way a supervised
-// process expects: its own session, stdin on /dev/null, stdout/stderr on a log pipe, fds >= 3
+// process expects: its own session (the main command: its own process group), stdin on /dev/null, stdout/stderr on a log pipe, fds >= 3
 // closed (except a readiness fd), the signal mask and dispositions reset, cwd, user and group.
 #ifndef INIT_SPAWN_H_
 #define INIT_SPAWN_H_
@@ -23,7 +23,7 @@ struct SpawnSpec {
   bool stdin_null = true;        // false: inherit init's stdin
   int extra_fd = -1;             // dup'ed to extra_fd_target in the child (readiness fd)
   int extra_fd_target = -1;
-  bool take_tty = false;         // try to make stdin's terminal the child's controlling tty
+  bool take_tty = false;         // own process group (not session), foreground on stdin's tty
   sigset_t mask;                 // the child's signal mask
   sigset_t ignored;              // signals the child starts with ignored; all others SIG_DFL
 };

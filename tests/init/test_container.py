@@ -181,6 +181,34 @@ class Signals(unittest.TestCase):
         self.assertEqual(sigblk, sum(1 << (s - 1) for s in blk))
 
 
+class Terminal(unittest.TestCase):
+    def test_main_child_is_the_terminals_foreground_group(self):  # tini's tcsetpgrp, `-it` shells
+        import fcntl
+        import termios
+        master, slave = os.openpty()
+        script = 'echo "pgid=$(ps -o pgid= -p $$ | tr -d " ") tpgid=$(ps -o tpgid= -p $$ | tr -d " ") pid=$$"'
+        p = subprocess.Popen([initlib.INIT, "--", "sh", "-c", script], stdin=slave, stdout=slave, stderr=slave,
+                             start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+        os.close(slave)
+        out = b""
+        try:
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+        finally:
+            p.wait(timeout=10)
+            os.close(master)
+        line = [l for l in out.decode().splitlines() if "pgid=" in l][0]
+        fields = dict(kv.split("=") for kv in line.split())
+        self.assertEqual(fields["pgid"], fields["pid"], line)
+        self.assertEqual(fields["tpgid"], fields["pgid"], line)
+
+
 class Reaping(unittest.TestCase):
     def test_hundred_orphaned_sleeps_are_reaped(self):  # tini T2
         script = "for i in $(seq 100); do (sleep 0.3 &); done; sleep 1.2"

@@ -276,6 +276,23 @@ argv = ["sleep", "100"]
         self.assertIn("cannot reach init", st.stderr)
 
 
+    def test_second_init_does_not_steal_the_control_socket(self):
+        rd = run_dir()
+        cfg = write_config('[service.web]\nargv = ["sleep", "100"]\n')
+        p = start(["-c", cfg, "--run-dir", rd])
+        try:
+            self.assertTrue(wait_until(lambda: os.path.exists(rd + "/control")))
+            r = run(["--run-dir", rd, "--", "true"])
+            self.assertEqual(r.returncode, 0)
+            self.assertIn("in use by another barekit-init", r.stderr)
+            st = subprocess.run([initlib.INIT, "status", "--run-dir", rd], capture_output=True, text=True, timeout=5)
+            self.assertRegex(st.stdout, r"web\s+running")
+            p.send_signal(signal.SIGTERM)
+            self.assertEqual(p.wait(timeout=5), 0)
+        finally:
+            kill_tree(p)
+
+
 class ConfigErrors(unittest.TestCase):
     def test_bad_config_gives_file_line_col(self):
         cfg = write_config('[service.a]\nargv = ["x"]\nrestart = "sometimes"\n')
