@@ -3,6 +3,7 @@
 //   pclntab_bench functions FILE   "entry size name" lines, as gosym-list prints them
 //   pclntab_bench packages FILE    size per package and module
 //   pclntab_bench size FILE        the --size tree
+//   pclntab_bench packages+size FILE  both (what `inspect --packages --size` computes)
 //   pclntab_bench version FILE     Go version / GOOS / GOARCH recovered without build info
 #include <cstdio>
 #include <string>
@@ -36,7 +37,7 @@ int Fail(std::string_view path, const Status& s) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    fmt::print(stderr, "usage: pclntab_bench functions|packages|size|version|info FILE\n");
+    fmt::print(stderr, "usage: pclntab_bench functions|packages|size|packages+size|version|info FILE\n");
     return 2;
   }
   std::string_view mode = argv[1];
@@ -46,13 +47,25 @@ int main(int argc, char** argv) {
   auto objs = exe::OpenObject(file->bytes());
   if (!objs.ok()) return Fail(path, objs.status());
   const exe::ObjectFile& obj = objs->front();
-  auto table = gobin::ReadFunctionTable(obj);
+  // The file is a read-only mapping: the parser may drop pages it has decoded.
+  auto table = gobin::ReadFunctionTable(obj, {.release_file_pages = true});
   std::string out;
   if (mode == "functions") {
     if (!table.ok()) return Fail(path, table.status());
-    out.reserve(table->funcs.size() * 48);
+    // Streamed in 32 KB pieces; names already printed are released like the parser's pages.
+    out.reserve(32 << 10);
+    const gobin::Function* released = table->funcs.data();
     for (const gobin::Function& f : table->funcs) {
-      fmt::format_to(std::back_inserter(out), "{:#x} {} {}\n", f.entry, f.size, f.name);
+      gobin::AppendGosymLine(f, &out);
+      if (out.size() > (30 << 10)) {
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        out.clear();
+        if (f.name.data() > released->name.data()) {
+          gobin::ReleaseFilePages(AsBytes(std::string_view(
+              released->name.data(), static_cast<size_t>(f.name.data() - released->name.data()))));
+          released = &f;
+        }
+      }
     }
   } else if (mode == "info") {
     if (!table.ok()) return Fail(path, table.status());
@@ -68,11 +81,11 @@ int main(int argc, char** argv) {
                    table->file_offset, table->addr, table->size, table->text_start,
                    table->text_source, h.header_text_start, table->text_sections.size(),
                    table->end_pc);
-  } else if (mode == "packages" || mode == "size") {
+  } else if (mode == "packages" || mode == "size" || mode == "packages+size") {
     auto bi = gobin::ReadBuildInfo(obj);
     const gobin::BuildInfo* info = bi.ok() ? &*bi : nullptr;
     const gobin::FunctionTable* t = table.ok() ? &*table : nullptr;
-    if (mode == "packages") {
+    if (mode != "size") {
       if (!t) return Fail(path, table.status());
       auto rep = gobin::SizeByPackage(*t, info);
       for (const auto& p : rep.packages) {
@@ -85,9 +98,8 @@ int main(int argc, char** argv) {
       }
       fmt::format_to(std::back_inserter(out), "total {} bytes in {} functions\n",
                      rep.total_code_bytes, rep.total_functions);
-    } else {
-      PrintTree(gobin::BuildSizeMap(obj, t, info), 0, &out);
     }
+    if (mode != "packages") PrintTree(gobin::BuildSizeMap(obj, t, info), 0, &out);
   } else if (mode == "version") {
     auto g = gobin::RecoverGoVersion(obj, table.ok() ? &*table : nullptr);
     fmt::format_to(std::back_inserter(out), "version {} ({})\ngoos {} ({})\ngoarch {} ({})\n",

@@ -86,10 +86,10 @@ PackageReport SizeByPackage(const FunctionTable& table, const BuildInfo* info) {
   // Functions of one package are mostly contiguous; key on the raw view to avoid allocations.
   std::unordered_map<std::string_view, size_t> index;
   for (const Function& f : table.funcs) {
-    auto [it, inserted] = index.try_emplace(f.package, rep.packages.size());
+    auto [it, inserted] = index.try_emplace(f.package(), rep.packages.size());
     if (inserted) {
       PackageSize p;
-      p.package = PackageLabel(f.package);
+      p.package = PackageLabel(f.package());
       rep.packages.push_back(std::move(p));
     }
     PackageSize& p = rep.packages[it->second];

@@ -63,7 +63,6 @@ TEST(SizeByPackage, SumsSizesAndUnescapesPaths) {
     f.entry = entry;
     f.size = 0x10;
     f.name = n;
-    f.package = PackageOfFunction(n);
     entry += 0x10;
     t.funcs.push_back(f);
   }

@@ -1,7 +1,12 @@
 #include "gobin/pclntab.h"
 
 #include <algorithm>
+#include <bit>
+#include <charconv>
 #include <cstring>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "base/checked_math.h"
 #include "fmt/format.h"
@@ -29,6 +34,39 @@ Status TableError(std::string_view where, uint64_t file_offset, uint64_t off,
                   std::string_view what) {
   return Status::Corrupt(fmt::format("{}: pclntab at {:#x}: {} (table offset {:#x})", where,
                                      file_offset, what, off));
+}
+
+// Fixed-width loads for the hot loop: memcpy plus a byte swap when the order differs from the
+// host's (LoadUint assembles byte by byte, which dominates a 50k-function parse).
+inline uint64_t Load(const std::byte* p, size_t n, Endian e) {
+  constexpr bool kHostLittle = std::endian::native == std::endian::little;
+  const bool swap = (e == Endian::kLittle) != kHostLittle;
+  if (n == 4) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return swap ? __builtin_bswap32(v) : v;
+  }
+  if (n == 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return swap ? __builtin_bswap64(v) : v;
+  }
+  return LoadUint(p, n, e);
+}
+
+// Fresh anonymous memory faults one 4 KB page at a time; one madvise maps a large buffer at
+// once (contents unchanged). A hint: failure (old kernels) costs nothing.
+void PrefaultForWrite(const void* p, size_t n) {
+#ifdef MADV_POPULATE_WRITE
+  if (n < (256 << 10)) return;
+  static const uintptr_t kPage = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  auto begin = (reinterpret_cast<uintptr_t>(p) + kPage - 1) & ~(kPage - 1);
+  auto end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kPage - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+#else
+  (void)p;
+  (void)n;
+#endif
 }
 
 // Maps a 1.18+ entry offset to an address through textsectmap (runtime textOff).
@@ -225,13 +263,15 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
   }
   const Bytes names = table.subspan(0, static_cast<size_t>(name_end));
 
-  t.funcs.resize(static_cast<size_t>(h.nfunc));
+  t.funcs.reserve(static_cast<size_t>(h.nfunc));
+  PrefaultForWrite(t.funcs.data(), t.funcs.capacity() * sizeof(Function));
   uint64_t prev_raw = h.first_entry_raw;
+  uint64_t released_rec = h.functab_off, released_name = name_base;
   for (uint64_t i = 0; i < h.nfunc; ++i) {
     const std::byte* p = ft + static_cast<size_t>(i) * 2 * fs;
-    const uint64_t raw = LoadUint(p, fs, e);
-    const uint64_t funcoff = LoadUint(p + fs, fs, e);
-    const uint64_t next_raw = LoadUint(p + 2 * fs, fs, e);
+    const uint64_t raw = Load(p, fs, e);
+    const uint64_t funcoff = Load(p + fs, fs, e);
+    const uint64_t next_raw = Load(p + 2 * fs, fs, e);
     const uint64_t at = h.functab_off + i * 2 * fs;
     if (raw < prev_raw || next_raw < raw) {
       return TableError(where, foff, at, fmt::format("function {} entry {:#x} out of order", i, raw));
@@ -244,26 +284,36 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
                                     funcoff));
     }
     const std::byte* fp = base + *rec;
-    const uint64_t rec_entry = LoadUint(fp, static_cast<size_t>(entry_field), e);
+    const uint64_t rec_entry = Load(fp, static_cast<size_t>(entry_field), e);
     if (rec_entry != raw) {
       return TableError(where, foff, *rec,
                         fmt::format("function {} record entry {:#x} differs from functab entry {:#x}",
                                     i, rec_entry, raw));
     }
-    const uint64_t name_off = LoadUint(fp + entry_field, 4, e);
+    const uint64_t name_off = Load(fp + entry_field, 4, e);
     auto name = CStringAt(names, name_base + name_off, 1 << 16);
     if (!name) {
       return TableError(where, foff, *rec + entry_field,
                         fmt::format("function {} name offset {:#x} outside the name table", i,
                                     name_off));
     }
-    Function& f = t.funcs[static_cast<size_t>(i)];
+    Function& f = t.funcs.emplace_back();
     f.entry = addr_of(raw);
     f.size = addr_of(next_raw) - f.entry;
     f.name = *name;
-    f.package = PackageOfFunction(*name);
     f.func_offset = static_cast<uint32_t>(*rec);
     f.name_offset = static_cast<uint32_t>(name_base + name_off);
+    if (opts.release_file_pages && (i & 1023) == 1023) {
+      // Records and names are laid out in function order: what lies behind is done.
+      if (*rec > released_rec + (256 << 10)) {
+        ReleaseFilePages(table.subspan(released_rec, *rec - released_rec));
+        released_rec = *rec;
+      }
+      if (f.name_offset > released_name + (256 << 10)) {
+        ReleaseFilePages(table.subspan(released_name, f.name_offset - released_name));
+        released_name = f.name_offset;
+      }
+    }
   }
   t.end_pc = addr_of(h.end_entry_raw);
   return t;
@@ -271,6 +321,28 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
 
 // ---------------------------------------------------------------------------------------------
 // Package names
+
+void ReleaseFilePages(Bytes range) {
+  static const uintptr_t kPage = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  auto begin = reinterpret_cast<uintptr_t>(range.data());
+  uintptr_t end = begin + range.size();
+  begin = (begin + kPage - 1) & ~(kPage - 1);
+  end &= ~(kPage - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+void AppendGosymLine(const Function& f, std::string* out) {
+  char buf[48];
+  buf[0] = '0';
+  buf[1] = 'x';
+  char* p = std::to_chars(buf + 2, buf + sizeof buf, f.entry, 16).ptr;
+  *p++ = ' ';
+  p = std::to_chars(p, buf + sizeof buf, f.size).ptr;
+  *p++ = ' ';
+  out->append(buf, static_cast<size_t>(p - buf));
+  out->append(f.name);
+  out->push_back('\n');
+}
 
 std::string_view PackageOfFunction(std::string_view name) {
   if (name.starts_with("go:") || name.starts_with("type:") || name.starts_with("type.")) return {};
@@ -381,7 +453,7 @@ std::optional<Candidate> FromMagicScan(const exe::ObjectFile& obj) {
 
 }  // namespace
 
-Result<FunctionTable> ReadFunctionTable(const exe::ObjectFile& obj) {
+Result<FunctionTable> ReadFunctionTable(const exe::ObjectFile& obj, const ReadOptions& ropts) {
   std::vector<exe::Symbol> syms;
   if (obj.has_symtab) {
     auto r = exe::ReadSymbols(obj);
@@ -407,6 +479,7 @@ Result<FunctionTable> ReadFunctionTable(const exe::ObjectFile& obj) {
   ParseOptions opts;
   opts.assume_magic = assume_magic;
   opts.assume_endian = obj.endian;
+  opts.release_file_pages = ropts.release_file_pages;
   opts.label = c->detail;
   opts.file_offset = c->file_offset;
   // Text base: moduledata, runtime.text, pcHeader.textStart, .text.

@@ -29,13 +29,17 @@ struct TextSection {
   uint64_t base_addr = 0;
 };
 
+std::string_view PackageOfFunction(std::string_view name);
+
+// 40 bytes; the package is derived on demand so that a listing of every function stays lean.
 struct Function {
   uint64_t entry = 0;
   uint64_t size = 0;             // next entry - entry (alignment padding included), as debug/gosym
   std::string_view name;         // a view into the mapped table bytes
-  std::string_view package;      // a view into `name`; "" for compiler-generated names
   uint32_t func_offset = 0;      // offset of the _func record inside the table
   uint32_t name_offset = 0;      // offset of the name inside the table
+  // A view into `name`; "" for compiler-generated names (see PackageOfFunction).
+  std::string_view package() const { return PackageOfFunction(name); }
 };
 
 // How the table was found in the object.
@@ -100,6 +104,21 @@ struct ParseOptions {
   uint64_t file_offset = 0;
   std::optional<uint32_t> assume_magic;  // see ParsePclntabHeader
   Endian assume_endian = Endian::kLittle;
+  // The table bytes are a read-only file mapping: drop the pages already decoded from this
+  // process's resident set as the parse moves on (they re-fault from the page cache if read
+  // again). Keeps a full listing of a large table within a few MB. Never set for heap memory.
+  bool release_file_pages = false;
+};
+
+// Appends "0x<entry> <size> <name>\n", the line debug/gosym-based tools (gosym-list) print.
+void AppendGosymLine(const Function& f, std::string* out);
+
+// Drops the whole pages inside `range` from the resident set (madvise MADV_DONTNEED). Only for
+// bytes of a read-only file mapping (e.g. base/MappedFile): they stay readable and re-fault.
+void ReleaseFilePages(Bytes range);
+
+struct ReadOptions {
+  bool release_file_pages = false;  // see ParseOptions
 };
 
 // True when `b` starts with a pclntab header (magic in either byte order, zero pad bytes,
@@ -113,7 +132,7 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts = {});
 // Finds the table in `obj` (section, runtime.pclntab symbol, magic scan, moduledata scan), the
 // text base (moduledata.text, runtime.text, pcHeader.textStart, .text) and decodes it.
 // NotFound when the object holds no Go function table.
-Result<FunctionTable> ReadFunctionTable(const exe::ObjectFile& obj);
+Result<FunctionTable> ReadFunctionTable(const exe::ObjectFile& obj, const ReadOptions& ropts = {});
 
 // The package of a function name: everything before the first '.' after the last '/', ignoring
 // generic type arguments in [...]. "" for compiler-generated names (go:buildid, type:.eq.T,

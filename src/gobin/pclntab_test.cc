@@ -131,7 +131,7 @@ void ExpectThreeFuncs(const FunctionTable& t) {
   EXPECT_EQ(t.funcs[1].entry, 0x401040u);
   EXPECT_EQ(t.funcs[1].size, 0xc0u);
   EXPECT_EQ(t.funcs[1].name, "github.com/a/b.(*T).M");
-  EXPECT_EQ(t.funcs[1].package, "github.com/a/b");
+  EXPECT_EQ(t.funcs[1].package(), "github.com/a/b");
   EXPECT_EQ(t.funcs[2].name, "main.main");
   EXPECT_EQ(t.funcs[2].size, 0x80u);
   EXPECT_EQ(t.end_pc, 0x401180u);

@@ -24,9 +24,9 @@ PackageIndex IndexPackages(const FunctionTable& t, const BuildInfo* info) {
   std::unordered_map<std::string, uint32_t> label_ids;
   ix.of_func.reserve(t.funcs.size());
   for (const Function& f : t.funcs) {
-    auto [it, inserted] = raw_ids.try_emplace(f.package, 0);
+    auto [it, inserted] = raw_ids.try_emplace(f.package(), 0);
     if (inserted) {
-      std::string label = PackageLabel(f.package);
+      std::string label = PackageLabel(f.package());
       auto [lit, linserted] = label_ids.try_emplace(label, static_cast<uint32_t>(ix.package.size()));
       if (linserted) {
         std::string mod;
