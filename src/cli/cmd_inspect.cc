@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <fstream>
 #include <thread>
 
 #include "cli/commands.h"
 #include "gobin/buildinfo.h"
+#include "inspect/go_details.h"
+#include "inspect/html_report.h"
 #include "inspect/json_output.h"
 #include "inspect/parallel.h"
 #include "inspect/report.h"
@@ -21,8 +24,45 @@ struct InspectArgs {
   bool json = false;
   bool go_version = false;
   bool verbose = false;
+  bool functions = false;
+  bool packages = false;
+  bool size = false;
+  std::string html;
   unsigned jobs = 0;
+
+  unsigned DetailFlags() const {
+    return (functions ? inspect::kDetailFunctions : 0u) |
+           (packages ? inspect::kDetailPackages : 0u) | (size ? inspect::kDetailSize : 0u);
+  }
 };
+
+// The report of one file with the Go details that were asked for.
+std::string RenderWithDetails(const inspect::FileReport& r, const InspectArgs& a) {
+  unsigned flags = a.DetailFlags();
+  if (a.json) {
+    nlohmann::ordered_json j = inspect::FileToJson(r);
+    if (flags != 0 && r.error.empty()) {
+      for (size_t i = 0; i < r.slices.size(); ++i) {
+        inspect::GoDetails d = inspect::ReadGoDetails(r.slices[i], flags);
+        if (i == 0) inspect::AddDetailsToJson(d, flags, &j);
+        if (r.slices.size() > 1) inspect::AddDetailsToJson(d, flags, &j["slices"][i]);
+      }
+    }
+    return j.dump(2);
+  }
+  inspect::TextOptions to;
+  to.verbose = a.verbose;
+  std::string out = inspect::FileToText(r, to);
+  if (flags == 0 || !r.error.empty()) return out;
+  for (const auto& s : r.slices) {
+    inspect::GoDetails d = inspect::ReadGoDetails(s, flags);
+    if (r.slices.size() > 1) out += fmt::format("\n  [{}]\n", s.object.arch);
+    if (a.functions) out += "\n" + inspect::FunctionsToText(d);
+    if (a.packages) out += "\n" + inspect::PackagesToText(d);
+    if (a.size) out += "\n" + inspect::SizeToText(d, r.size);
+  }
+  return out;
+}
 
 // What `go version -m` prints on stderr for a file it cannot read (only for named files or -v).
 std::string GoVersionError(const inspect::FileReport& r) {
@@ -30,7 +70,53 @@ std::string GoVersionError(const inspect::FileReport& r) {
   return fmt::format("{}: not a Go executable\n", r.path);
 }
 
+// Writes `content` to `path` through a temporary name, so a failure leaves nothing half-written.
+bool WriteFileAtomically(const std::string& path, const std::string& content, std::string* err) {
+  std::string tmp = path + ".tmp-barekit";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.close();
+    if (!out) {
+      *err = "cannot write " + tmp;
+      std::remove(tmp.c_str());
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    *err = "cannot rename " + tmp + " to " + path;
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+void RunHtml(const InspectArgs& a, int* exit_code) {
+  if (a.paths.size() != 1) {
+    std::fprintf(stderr, "barekit inspect --html: give exactly one binary\n");
+    *exit_code = 2;
+    return;
+  }
+  inspect::FileReport r = inspect::InspectFile(a.paths[0]);
+  if (!r.error.empty()) {
+    std::fprintf(stderr, "%s: %s\n", r.path.c_str(), r.error.c_str());
+    *exit_code = 1;
+    return;
+  }
+  unsigned flags = inspect::kDetailPackages | inspect::kDetailSize;
+  nlohmann::ordered_json j = inspect::FileToJson(r);
+  inspect::AddDetailsToJson(inspect::ReadGoDetails(r.slices.front(), flags), flags, &j);
+  std::string err;
+  if (!WriteFileAtomically(a.html, inspect::RenderHtmlReport(j), &err)) {
+    std::fprintf(stderr, "barekit inspect --html: %s\n", err.c_str());
+    *exit_code = 1;
+    return;
+  }
+  std::printf("%s: wrote %s\n", r.path.c_str(), a.html.c_str());
+}
+
 void RunInspect(const InspectArgs& a, int* exit_code) {
+  if (!a.html.empty()) return RunHtml(a, exit_code);
   std::vector<inspect::WalkedPath> files = inspect::ExpandPaths(a.paths);
   unsigned threads = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
   bool first_json = true;
@@ -57,10 +143,7 @@ void RunInspect(const InspectArgs& a, int* exit_code) {
           }
           return "o" + gobin::FormatGoVersionM(r.path, *go_slice->go->build_info);
         }
-        if (a.json) return std::string(failed ? "f" : "o") + inspect::FileToJson(r).dump(2);
-        inspect::TextOptions to;
-        to.verbose = a.verbose;
-        return std::string(failed ? "f" : "o") + inspect::FileToText(r, to);
+        return std::string(failed ? "f" : "o") + RenderWithDetails(r, a);
       },
       [&](size_t, std::string&& out) {
         char kind = out.empty() ? 's' : out[0];
@@ -94,6 +177,13 @@ void RegisterInspect(CLI::App& app, int* exit_code) {
   cmd->add_flag("--json", args->json, "A JSON array, one object per file (doc/inspect-json.md)");
   cmd->add_flag("--go-version", args->go_version, "Print exactly what `go version -m` prints");
   cmd->add_flag("-v,--verbose", args->verbose, "Report non-executables too; list every dep and setting");
+  cmd->add_flag("--functions", args->functions,
+                "Every function from the Go function table (pclntab): entry, size, package, name");
+  cmd->add_flag("--packages", args->packages, "Code size per package and per module");
+  cmd->add_flag("--size", args->size,
+                "Every file byte attributed once: sections > modules > packages");
+  cmd->add_option("--html", args->html,
+                  "Write a self-contained treemap page of the size map to this file");
   cmd->add_option("-j,--jobs", args->jobs, "Files read in parallel (default: number of CPUs)");
   cmd->callback([args, exit_code] { RunInspect(*args, exit_code); });
 }

@@ -11,6 +11,8 @@ namespace barekit::cli {
 
 void RegisterInspect(CLI::App& app, int* exit_code);
 void RegisterCheck(CLI::App& app, int* exit_code);
+void RegisterDiff(CLI::App& app, int* exit_code);
+void RegisterPack(CLI::App& app, int* exit_code);
 void RegisterInitBinary(CLI::App& app, int* exit_code);
 
 }  // namespace barekit::cli

@@ -17,6 +17,13 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   barekit::cli::RegisterInspect(app, &exit_code);
   barekit::cli::RegisterCheck(app, &exit_code);
+  barekit::cli::RegisterDiff(app, &exit_code);
+#ifdef BAREKIT_HAVE_PACK
+  barekit::cli::RegisterPack(app, &exit_code);
+#endif
+#ifdef BAREKIT_HAVE_INIT_BINARY
+  barekit::cli::RegisterInitBinary(app, &exit_code);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

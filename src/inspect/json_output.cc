@@ -32,13 +32,22 @@ Json GoJson(const GoFacts& go) {
     j["settings"] = std::move(settings);
     j["buildinfo"] = bi.inline_layout ? "inline" : "pointer";
   } else {
-    j["version"] = nullptr;
+    j["version"] = go.recovered && !go.recovered->version.empty() ? Json(go.recovered->version)
+                                                                  : Json(nullptr);
     j["path"] = nullptr;
     j["main"] = nullptr;
     j["deps"] = Json::array();
     j["settings"] = Json::object();
     j["buildinfo"] = "missing";
     j["buildinfo_error"] = go.build_info_error;
+    if (go.recovered) {
+      const gobin::GoVersionGuess& g = *go.recovered;
+      j["version_source"] = StrOrNull(g.version_source);
+      j["recovered"] = {{"goos", StrOrNull(g.goos)}, {"goos_source", StrOrNull(g.goos_source)},
+                        {"goarch", StrOrNull(g.goarch)},
+                        {"goarch_source", StrOrNull(g.goarch_source)},
+                        {"layout_hint", StrOrNull(g.layout_hint)}};
+    }
   }
   j["build_id"] = go.build_id ? Json(*go.build_id) : Json(nullptr);
   return j;

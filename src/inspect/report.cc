@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "gobin/pclntab.h"
+
 namespace barekit::inspect {
 namespace {
 
@@ -14,6 +16,12 @@ GoFacts ReadGoFacts(const exe::ObjectFile& obj, const InspectOptions& opts) {
     go.build_info_error = bi.status().message();
   }
   if (opts.want_build_id) go.build_id = gobin::ReadGoBuildId(obj);
+  if (!go.build_info) {
+    // No build info (removed, or never written): the runtime's function table still proves a
+    // Go binary, and the runtime's own strings still name its version.
+    auto table = gobin::ReadFunctionTable(obj);
+    if (table.ok()) go.recovered = gobin::RecoverGoVersion(obj, &table.value());
+  }
   go.stripped_inferred = !obj.has_symtab && !obj.has_dwarf;
   return go;
 }
@@ -45,7 +53,7 @@ FileReport InspectFile(const std::string& path, const InspectOptions& opts) {
     SliceReport s;
     s.object = std::move(obj);
     GoFacts go = ReadGoFacts(s.object, opts);
-    if (go.build_info || go.build_id) s.go = std::move(go);
+    if (go.build_info || go.recovered || go.build_id) s.go = std::move(go);
     r.slices.push_back(std::move(s));
   }
   return r;

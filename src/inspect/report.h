@@ -11,6 +11,7 @@
 #include "base/mapped_file.h"
 #include "exe/object_file.h"
 #include "gobin/buildinfo.h"
+#include "gobin/goversion_recover.h"
 
 namespace barekit::inspect {
 
@@ -18,6 +19,9 @@ struct GoFacts {
   std::optional<gobin::BuildInfo> build_info;  // absent when the build-info blob is missing
   std::string build_info_error;                // why it is absent or broken ("" when present)
   std::optional<std::string> build_id;
+  // When build info is missing but the Go function table is there: the version, GOOS and
+  // GOARCH recovered from the runtime, each with where it came from.
+  std::optional<gobin::GoVersionGuess> recovered;
   // Inferred from the object when build info cannot say (e.g. -trimpath hides -ldflags).
   bool stripped_inferred = false;
 };

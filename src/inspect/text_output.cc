@@ -31,7 +31,15 @@ std::string FormatLine(const exe::ObjectFile& o) {
 void GoRows(std::string* out, const exe::ObjectFile& o, const GoFacts& go,
             const TextOptions& opts) {
   if (!go.build_info) {
-    Row(out, "go", fmt::format("Go binary, build info missing ({})", go.build_info_error));
+    std::string line = "Go binary, build info missing";
+    if (go.recovered && !go.recovered->version.empty()) {
+      line = fmt::format("{} (recovered from {}); build info missing", go.recovered->version,
+                         go.recovered->version_source);
+    } else if (go.recovered && !go.recovered->layout_hint.empty()) {
+      line = fmt::format("{} (from the function table layout); build info missing",
+                         go.recovered->layout_hint);
+    }
+    Row(out, "go", line);
   } else {
     const gobin::BuildInfo& bi = *go.build_info;
     std::string line = bi.go_version;

@@ -1,0 +1,164 @@
+#include "inspect/go_details.h"
+
+#include <fmt/format.h>
+
+namespace barekit::inspect {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+const gobin::BuildInfo* InfoOf(const SliceReport& s) {
+  return s.go && s.go->build_info ? &*s.go->build_info : nullptr;
+}
+
+double Percent(uint64_t part, uint64_t whole) {
+  return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+}
+
+void SizeTreeText(const gobin::SizeNode& n, uint64_t total, int depth, std::string* out) {
+  fmt::format_to(std::back_inserter(*out), "{:>12} {:>6.2f}%  {:{}}{}{}\n", n.file_bytes,
+                 Percent(n.file_bytes, total), "", depth * 2, n.name,
+                 n.estimate ? "  (estimate)" : "");
+  for (const auto& c : n.children) SizeTreeText(c, total, depth + 1, out);
+}
+
+}  // namespace
+
+GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags) {
+  GoDetails d;
+  auto t = gobin::ReadFunctionTable(slice.object);
+  if (t.ok()) {
+    d.table = std::move(t).value();
+  } else {
+    d.table_error = t.status().message();
+  }
+  const gobin::BuildInfo* info = InfoOf(slice);
+  if ((flags & kDetailPackages) && d.table) d.packages = gobin::SizeByPackage(*d.table, info);
+  if (flags & kDetailSize) {
+    d.size = gobin::BuildSizeMap(slice.object, d.table ? &*d.table : nullptr, info);
+  }
+  return d;
+}
+
+std::string FunctionsToText(const GoDetails& d) {
+  std::string out;
+  if (!d.table) return "  functions: " + d.table_error + "\n";
+  const gobin::FunctionTable& t = *d.table;
+  fmt::format_to(std::back_inserter(out),
+                 "  {} functions (pclntab {} layout, {} {}, at file offset {:#x}; text base {:#x} "
+                 "from {})\n",
+                 t.funcs.size(), gobin::PclntabVersionName(t.header.version),
+                 gobin::TableSourceName(t.source), t.source_detail, t.file_offset, t.text_start,
+                 t.text_source);
+  fmt::format_to(std::back_inserter(out), "  {:<18} {:>9}  {:<32} {}\n", "entry", "size",
+                 "package", "name");
+  for (const gobin::Function& f : t.funcs) {
+    fmt::format_to(std::back_inserter(out), "  {:#018x} {:>9}  {:<32} {}\n", f.entry, f.size,
+                   f.package().empty() ? std::string_view("-") : f.package(), f.name);
+  }
+  return out;
+}
+
+std::string PackagesToText(const GoDetails& d) {
+  std::string out;
+  if (!d.packages) return "  packages: " + d.table_error + "\n";
+  const gobin::PackageReport& p = *d.packages;
+  fmt::format_to(std::back_inserter(out), "  {:>12} {:>7} {:>7}  {:<44} {}\n", "code bytes", "%",
+                 "funcs", "package", "module");
+  for (const auto& pk : p.packages) {
+    fmt::format_to(std::back_inserter(out), "  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n",
+                   pk.code_bytes, Percent(pk.code_bytes, p.total_code_bytes), pk.functions,
+                   pk.package, pk.module);
+  }
+  fmt::format_to(std::back_inserter(out), "\n  {:>12} {:>7} {:>7}  {:<44} {}\n", "code bytes",
+                 "%", "funcs", "module", "packages");
+  for (const auto& m : p.modules) {
+    fmt::format_to(std::back_inserter(out), "  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n",
+                   m.code_bytes, Percent(m.code_bytes, p.total_code_bytes), m.functions,
+                   m.module + " (" + std::string(gobin::ModuleKindName(m.kind)) + ")", m.packages);
+  }
+  fmt::format_to(std::back_inserter(out), "  {:>12} {:>7} {:>7}  total ({} packages, {} modules)\n",
+                 p.total_code_bytes, "100.00%", p.total_functions, p.packages.size(),
+                 p.modules.size());
+  return out;
+}
+
+std::string SizeToText(const GoDetails& d, uint64_t file_size) {
+  std::string out;
+  if (!d.size) return out;
+  fmt::format_to(std::back_inserter(out), "  {:>12} {:>7}  {}\n", "file bytes", "%",
+                 "section > module > package");
+  SizeTreeText(*d.size, file_size, 0, &out);
+  return out;
+}
+
+Json FunctionTableToJson(const gobin::FunctionTable& t, bool with_functions) {
+  Json j = {{"layout", gobin::PclntabVersionName(t.header.version)},
+            {"magic", fmt::format("{:#x}", t.header.magic)},
+            {"source", gobin::TableSourceName(t.source)},
+            {"source_detail", t.source_detail},
+            {"file_offset", t.file_offset},
+            {"addr", t.addr},
+            {"size", t.size},
+            {"text_start", t.text_start},
+            {"text_source", t.text_source},
+            {"text_sections", t.text_sections.size()},
+            {"nfunc", t.header.nfunc},
+            {"count", t.funcs.size()}};
+  if (with_functions) {
+    Json fs = Json::array();
+    for (const gobin::Function& f : t.funcs) {
+      fs.push_back(Json{{"entry", f.entry},
+                        {"size", f.size},
+                        {"package", std::string(f.package())},
+                        {"name", std::string(f.name)}});
+    }
+    j["functions"] = std::move(fs);
+  }
+  return j;
+}
+
+Json PackagesToJson(const gobin::PackageReport& p) {
+  Json pk = Json::array();
+  for (const auto& x : p.packages) {
+    pk.push_back(Json{{"package", x.package}, {"module", x.module},
+                      {"kind", gobin::ModuleKindName(x.kind)}, {"code_bytes", x.code_bytes},
+                      {"functions", x.functions}});
+  }
+  Json md = Json::array();
+  for (const auto& m : p.modules) {
+    md.push_back(Json{{"module", m.module}, {"kind", gobin::ModuleKindName(m.kind)},
+                      {"code_bytes", m.code_bytes}, {"functions", m.functions},
+                      {"packages", m.packages}});
+  }
+  return Json{{"packages", std::move(pk)}, {"modules", std::move(md)},
+              {"total_code_bytes", p.total_code_bytes}, {"total_functions", p.total_functions}};
+}
+
+Json SizeNodeToJson(const gobin::SizeNode& n) {
+  Json j = {{"name", n.name}, {"kind", gobin::SizeNodeKindName(n.kind)},
+            {"file_bytes", n.file_bytes}};
+  if (n.kind == gobin::SizeNodeKind::kSection) j["vm_bytes"] = n.vm_bytes;
+  if (n.functions) j["functions"] = n.functions;
+  if (n.estimate) j["estimate"] = true;
+  if (!n.children.empty()) {
+    Json c = Json::array();
+    for (const auto& ch : n.children) c.push_back(SizeNodeToJson(ch));
+    j["children"] = std::move(c);
+  }
+  return j;
+}
+
+void AddDetailsToJson(const GoDetails& d, unsigned flags, Json* j) {
+  if (d.table) {
+    (*j)["function_table"] = FunctionTableToJson(*d.table, (flags & kDetailFunctions) != 0);
+  } else {
+    (*j)["function_table"] = Json{{"error", d.table_error}};
+  }
+  if (flags & kDetailPackages) {
+    (*j)["packages"] = d.packages ? PackagesToJson(*d.packages) : Json(nullptr);
+  }
+  if ((flags & kDetailSize) && d.size) (*j)["size_map"] = SizeNodeToJson(*d.size);
+}
+
+}  // namespace barekit::inspect

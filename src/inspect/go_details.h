@@ -1,0 +1,46 @@
+// The Go internals behind `inspect --functions`, `--packages` and `--size`: the function table,
+// sizes per package and module, and the byte-exact size map, read on demand for one slice.
+#ifndef INSPECT_GO_DETAILS_H_
+#define INSPECT_GO_DETAILS_H_
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "gobin/packages.h"
+#include "gobin/pclntab.h"
+#include "gobin/size_map.h"
+#include "inspect/report.h"
+
+namespace barekit::inspect {
+
+enum DetailFlags : unsigned {
+  kDetailFunctions = 1,
+  kDetailPackages = 2,
+  kDetailSize = 4,
+};
+
+struct GoDetails {
+  std::optional<gobin::FunctionTable> table;
+  std::string table_error;  // why there is no table ("" when there is)
+  std::optional<gobin::PackageReport> packages;
+  std::optional<gobin::SizeNode> size;
+};
+
+GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags);
+
+// Text sections for each detail; empty when the detail was not asked for.
+std::string FunctionsToText(const GoDetails& d);
+std::string PackagesToText(const GoDetails& d);
+std::string SizeToText(const GoDetails& d, uint64_t file_size);
+
+nlohmann::ordered_json FunctionTableToJson(const gobin::FunctionTable& t, bool with_functions);
+nlohmann::ordered_json PackagesToJson(const gobin::PackageReport& p);
+nlohmann::ordered_json SizeNodeToJson(const gobin::SizeNode& n);
+// Adds the requested details to a slice's JSON object.
+void AddDetailsToJson(const GoDetails& d, unsigned flags, nlohmann::ordered_json* j);
+
+}  // namespace barekit::inspect
+
+#endif  // INSPECT_GO_DETAILS_H_
