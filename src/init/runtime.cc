@@ -440,10 +440,15 @@ int Runtime::Run() {
       const size_t i = static_cast<size_t>(tag & 0xffffffffu);
       switch (static_cast<Kind>(tag >> 32)) {
         case kSignalFd: {
+          // One read unless the buffer filled: a zombie storm wakes us once per few exits, and
+          // every syscall per wakeup shows in the reaping rate.
           signalfd_siginfo si[16];
           ssize_t r;
-          while ((r = read(sigfd_.get(), si, sizeof si)) > 0)
-            for (size_t j = 0; j < static_cast<size_t>(r) / sizeof si[0]; ++j) HandleSignal(static_cast<int>(si[j].ssi_signo));
+          do {
+            r = read(sigfd_.get(), si, sizeof si);
+            for (ssize_t j = 0; j < r / static_cast<ssize_t>(sizeof si[0]); ++j)
+              HandleSignal(static_cast<int>(si[j].ssi_signo));
+          } while (r == static_cast<ssize_t>(sizeof si));
           break;
         }
         case kLog: ReadLog(i); break;

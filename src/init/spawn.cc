@@ -75,10 +75,9 @@ void CloseFrom(int lo, int hi) {
   }
   sigprocmask(SIG_SETMASK, &s.mask, nullptr);
   if (!s.cwd.empty() && chdir(s.cwd.c_str()) < 0) Fail("chdir", s.cwd.c_str(), errno, 126);
-  if (s.gid) {
-    if (setgroups(0, nullptr) < 0 && errno != EPERM) Fail("setgroups", "", errno, 126);
-    if (setgid(*s.gid) < 0) Fail("setgid", "", errno, 126);
-  }
+  // Switching user drops root's supplementary groups too, even when no group is configured.
+  if ((s.gid || s.uid) && setgroups(0, nullptr) < 0 && errno != EPERM) Fail("setgroups", "", errno, 126);
+  if (s.gid && setgid(*s.gid) < 0) Fail("setgid", "", errno, 126);
   if (s.uid && setuid(*s.uid) < 0) Fail("setuid", "", errno, 126);
   execve(path, argv, envp);
   int err = errno;

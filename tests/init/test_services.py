@@ -184,6 +184,34 @@ oneshot = true
         line = [l for l in r.stdout.splitlines() if l.startswith("withfd | ")][0]
         self.assertEqual(line.split("|", 1)[1].split(), ["0", "1", "2", "3"], r.stdout)
 
+    def test_user_and_group_are_switched(self):
+        cfg = write_config("""
+[service.who]
+argv = ["sh", "-c", "echo uid=$(id -u) gid=$(id -g) groups=$(id -G)"]
+user = 65534
+group = 65533
+oneshot = true
+[service.onlyuser]
+argv = ["sh", "-c", "echo groups=$(id -G)"]
+user = 65534
+oneshot = true
+[service.where]
+argv = ["pwd"]
+cwd = "/tmp"
+env = { GREETING = "hi there" }
+oneshot = true
+[service.env]
+argv = ["sh", "-c", "echo $GREETING"]
+env = { GREETING = "hi there" }
+oneshot = true
+""")
+        r = run(["-c", cfg, "--run-dir", run_dir()], timeout=10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("who | uid=65534 gid=65533 groups=65533", r.stdout)
+        self.assertIn("onlyuser | groups=0", r.stdout)  # root's supplementary groups dropped
+        self.assertIn("where | /tmp", r.stdout)
+        self.assertIn("env | hi there", r.stdout)
+
     def test_main_command_gets_no_leaked_fds(self):
         r = run(["--", "ls", "/proc/self/fd"], timeout=10)
         self.assertEqual(r.stdout.split(), ["0", "1", "2", "3"])
