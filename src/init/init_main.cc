@@ -155,11 +155,18 @@ bool InContainer() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Block every signal before anything else: PID 1 drops signals it has no handler for, so a
+  // TERM arriving during setup would be lost; blocked, it waits for the signalfd. The mask our
+  // parent gave us is kept for the main command.
+  sigset_t all, original_mask;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &original_mask);
   std::vector<std::string> args(argv + 1, argv + argc);
   const bool pid1 = getpid() == 1;
   std::string run_dir = getenv("BAREKIT_INIT_RUN_DIR") ? getenv("BAREKIT_INIT_RUN_DIR") : "/run/barekit-init";
 
   if (!args.empty() && (args[0] == "status" || args[0] == "check") && !pid1) {
+    sigprocmask(SIG_SETMASK, &original_mask, nullptr);
     if (args[0] == "status") {
       for (size_t i = 1; i < args.size(); ++i) {
         if (args[i] == "--run-dir" && i + 1 < args.size()) run_dir = args[++i];
@@ -230,7 +237,7 @@ int main(int argc, char** argv) {
   if (force_container) opt.system_mode = false;
 
   // What our parent gave us, restored in the main command (tini's sigconf test).
-  sigprocmask(SIG_SETMASK, nullptr, &opt.original_mask);
+  opt.original_mask = original_mask;
   sigemptyset(&opt.original_ignored);
   for (int sig = 1; sig < 32; ++sig) {
     struct sigaction sa;
