@@ -105,7 +105,9 @@ std::string CpuName(uint32_t cpu) {
 
 // An lc_str: a string at an offset from the start of the load command, inside it.
 std::optional<std::string_view> LcString(Bytes cmd, uint64_t min_off, uint32_t off) {
-  if (off < min_off || off >= cmd.size()) return std::nullopt;
+  if (off < min_off || off >= cmd.size()) {
+    return std::nullopt;
+  }
   Bytes rest = cmd.subspan(off);
   std::string_view s = AsStringView(rest.first(std::min(rest.size(), kMaxPathName)));
   size_t nul = s.find('\0');
@@ -180,8 +182,12 @@ class ThinReader {
       pos += cmdsize;
     }
 
-    if (!obj_.linkage.needed.empty()) obj_.linkage.kind = LinkKind::kDynamic;
-    if (main_entry_) obj_.entry = text_vmaddr_ + *main_entry_;
+    if (!obj_.linkage.needed.empty()) {
+      obj_.linkage.kind = LinkKind::kDynamic;
+    }
+    if (main_entry_) {
+      obj_.entry = text_vmaddr_ + *main_entry_;
+    }
     if (auto upx = DetectUpx(data_)) {
       obj_.packer = "upx";
       obj_.packer_detail = upx->Describe();
@@ -198,7 +204,9 @@ class ThinReader {
       case kLcSegment64:
         return SegmentCommand(cmd == kLcSegment64, body, at);
       case kLcSymtab: {
-        if (body.size() < 24) return Status::Corrupt("LC_SYMTAB shorter than 24 bytes");
+        if (body.size() < 24) {
+          return Status::Corrupt("LC_SYMTAB shorter than 24 bytes");
+        }
         uint64_t symoff = *r.U32(), nsyms = *r.U32(), stroff = *r.U32(), strsize = *r.U32();
         uint64_t entry = is64_ ? 16 : 12;
         if (!RangeFits(symoff, nsyms * entry, data_.size())) {
@@ -216,7 +224,9 @@ class ThinReader {
         // their dyld imports, so undefined entries alone do not count.
         for (uint64_t k = 0; k < nsyms && !obj_.has_symtab; ++k) {
           auto type = static_cast<uint8_t>(data_[symoff + k * entry + 4]);
-          if ((type & kNStab) == 0 && (type & kNTypeMask) == kNSect) obj_.has_symtab = true;
+          if ((type & kNStab) == 0 && (type & kNTypeMask) == kNSect) {
+            obj_.has_symtab = true;
+          }
         }
         return Status::Ok();
       }
@@ -242,15 +252,18 @@ class ThinReader {
           return Status::Corrupt("path offset " + Hex(off.value_or(0)) +
                                  " is outside the command (" + Hex(body.size()) + " bytes)");
         }
-        if (cmd == kLcRpath)
+        if (cmd == kLcRpath) {
           obj_.linkage.rpath.emplace_back(*name);
-        else
+        } else {
           obj_.linkage.interpreter = std::string(*name);
+        }
         return Status::Ok();
       }
       case kLcMain: {
         auto entryoff = r.U64();
-        if (!entryoff) return Status::Corrupt("LC_MAIN shorter than 16 bytes");
+        if (!entryoff) {
+          return Status::Corrupt("LC_MAIN shorter than 16 bytes");
+        }
         main_entry_ = *entryoff;
         return Status::Ok();
       }
@@ -276,19 +289,26 @@ class ThinReader {
   void UnixThread(ByteReader& r) {
     auto flavor = r.U32();
     auto count = r.U32();
-    if (!flavor || !count) return;
+    if (!flavor || !count) {
+      return;
+    }
     uint64_t index = 0;  // of the pc register, in words of the thread state
     int word = 8;
-    if (obj_.arch == "amd64")
+    if (obj_.arch == "amd64") {
       index = 16;  // x86_thread_state64: rip
-    else if (obj_.arch == "arm64")
+    } else if (obj_.arch == "arm64") {
       index = 32;  // arm_thread_state64: pc
-    else if (obj_.arch == "386")
+    } else if (obj_.arch == "386") {
       index = 10, word = 4;  // i386_thread_state: eip
-    else
+    } else {
       return;
-    if (!r.Skip(index * static_cast<uint64_t>(word))) return;
-    if (auto pc = r.ReadUint(static_cast<size_t>(word))) obj_.entry = *pc;
+    }
+    if (!r.Skip(index * static_cast<uint64_t>(word))) {
+      return;
+    }
+    if (auto pc = r.ReadUint(static_cast<size_t>(word))) {
+      obj_.entry = *pc;
+    }
   }
 
   Status SegmentCommand(bool is64, Bytes body, uint64_t at) {
@@ -321,9 +341,13 @@ class ThinReader {
       return Status::Corrupt("segment " + std::string(g.name) + ": " + std::to_string(nsects) +
                              " sections do not fit in cmdsize " + Hex(body.size()));
     }
-    if (g.name == "__TEXT") text_vmaddr_ = g.vaddr;
+    if (g.name == "__TEXT") {
+      text_vmaddr_ = g.vaddr;
+    }
     bool dwarf_segment = g.name == "__DWARF";
-    if (dwarf_segment) obj_.has_dwarf = true;
+    if (dwarf_segment) {
+      obj_.has_dwarf = true;
+    }
     obj_.segments.push_back(g);
 
     r.Seek(hdr);
@@ -341,7 +365,9 @@ class ThinReader {
       uint32_t type = static_cast<uint32_t>(s.flags) & kSectionTypeMask;
       bool zerofill = type == kSZerofill || type == kSGbZerofill || type == kSThreadLocalZerofill;
       s.file_size = zerofill ? 0 : s.size;
-      if (zerofill) s.offset = 0;
+      if (zerofill) {
+        s.offset = 0;
+      }
       s.writable = g.writable;
       // Code is marked per section; __TEXT also holds read-only data such as __rodata.
       s.executable = (s.flags & (kSAttrPureInstructions | kSAttrSomeInstructions)) != 0;
@@ -403,7 +429,9 @@ Result<std::vector<ObjectFile>> ReadFat(Bytes data, bool fat64) {
       return Status::Corrupt(where + ": slice at " + Hex(offset) + " is not a thin Mach-O file");
     }
     auto obj = ThinReader(*slice).Read();
-    if (!obj.ok()) return obj.status().WithContext("slice at " + Hex(offset));
+    if (!obj.ok()) {
+      return obj.status().WithContext("slice at " + Hex(offset));
+    }
     obj->slice_offset = offset;
     out.push_back(std::move(obj).value());
   }
@@ -413,7 +441,9 @@ Result<std::vector<ObjectFile>> ReadFat(Bytes data, bool fat64) {
 }  // namespace
 
 Result<std::vector<ObjectFile>> TryOpenMachO(Bytes data) {
-  if (data.size() < 4) return Status::NotMine("too short for Mach-O");
+  if (data.size() < 4) {
+    return Status::NotMine("too short for Mach-O");
+  }
   auto magic = static_cast<uint32_t>(LoadUint(data.data(), 4, Endian::kBig));
   if (IsThinMagic(magic)) {
     BK_ASSIGN_OR_RETURN(ObjectFile obj, ThinReader(data).Read());
@@ -421,9 +451,12 @@ Result<std::vector<ObjectFile>> TryOpenMachO(Bytes data) {
     out.push_back(std::move(obj));
     return out;
   }
-  if (magic != kFatMagic && magic != kFatMagic64) return Status::NotMine("no Mach-O magic");
-  if (data.size() < 8)
+  if (magic != kFatMagic && magic != kFatMagic64) {
+    return Status::NotMine("no Mach-O magic");
+  }
+  if (data.size() < 8) {
     return Status::Corrupt("fat header truncated: " + Hex(data.size()) + " bytes");
+  }
   auto nfat = static_cast<uint32_t>(LoadUint(data.data() + 4, 4, Endian::kBig));
   // 0xcafebabe also starts Java class files, whose version (>= 45) sits where nfat_arch is.
   if (nfat == 0 || nfat >= kMaxFatArch) {
@@ -435,10 +468,14 @@ Result<std::vector<ObjectFile>> TryOpenMachO(Bytes data) {
 
 Result<std::vector<Symbol>> ReadMachOSymbols(const ObjectFile& obj) {
   std::vector<Symbol> out;
-  if (!obj.symtab) return out;
+  if (!obj.symtab) {
+    return out;
+  }
   const SymtabLocation& loc = *obj.symtab;
   uint64_t entry = loc.entry_size;
-  if (entry != 12 && entry != 16) return Status::Corrupt("nlist entry size " + Hex(entry));
+  if (entry != 12 && entry != 16) {
+    return Status::Corrupt("nlist entry size " + Hex(entry));
+  }
   auto bytes = CheckedMul(loc.count, entry);
   auto table = bytes ? SubSpan(obj.data, loc.offset, *bytes) : std::nullopt;
   auto strtab = SubSpan(obj.data, loc.str_offset, loc.str_size);
@@ -452,7 +489,9 @@ Result<std::vector<Symbol>> ReadMachOSymbols(const ObjectFile& obj) {
     uint8_t sect = *r.U8();
     r.Skip(2);  // n_desc
     uint64_t value = *r.Word(entry == 16 ? 8 : 4);
-    if ((type & kNStab) != 0 || (type & kNTypeMask) != kNSect || sect == 0) continue;
+    if ((type & kNStab) != 0 || (type & kNTypeMask) != kNSect || sect == 0) {
+      continue;
+    }
     auto name = CStringAt(*strtab, strx);
     if (!name) {
       return Status::Corrupt("nlist " + std::to_string(i) + " at " + Hex(loc.offset + i * entry) +

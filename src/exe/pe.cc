@@ -75,7 +75,9 @@ struct StringTable {
 
 // A string-table entry; offsets count from the start of the size field, as COFF defines them.
 std::optional<std::string_view> TableString(const StringTable& t, uint64_t off) {
-  if (off < 4) return std::nullopt;
+  if (off < 4) {
+    return std::nullopt;
+  }
   return CStringAt(t.bytes, off, kMaxDllName);
 }
 
@@ -105,8 +107,12 @@ Status ReadImports(ObjectFile& obj, uint64_t import_rva) {
       return Status::Corrupt("import descriptor " + std::to_string(i) + " at " + Hex(at) +
                              " runs past the end of its section");
     }
-    if (*lookup == 0 && *stamp == 0 && *chain == 0 && *name_rva == 0 && *thunk == 0) break;
-    if (*name_rva == 0) continue;  // tolerated by the loader when the thunks are empty
+    if (*lookup == 0 && *stamp == 0 && *chain == 0 && *name_rva == 0 && *thunk == 0) {
+      break;
+    }
+    if (*name_rva == 0) {
+      continue;  // tolerated by the loader when the thunks are empty
+    }
     auto name_bytes = RvaBytes(obj, *name_rva);
     auto name = name_bytes ? CStringAt(*name_bytes, 0, kMaxDllName) : std::nullopt;
     if (!name) {
@@ -125,15 +131,20 @@ Result<ObjectFile> TryOpenPe(Bytes data) {
     return Status::NotMine("no MZ header");
   }
   ByteReader r(data, Endian::kLittle);
-  if (!r.Seek(0x3c))
+  if (!r.Seek(0x3c)) {
     return Status::Corrupt("DOS header truncated: e_lfanew at 0x3c is past the end");
+  }
   auto lfanew = r.U32();
-  if (!lfanew) return Status::Corrupt("DOS header truncated: e_lfanew at 0x3c is past the end");
+  if (!lfanew) {
+    return Status::Corrupt("DOS header truncated: e_lfanew at 0x3c is past the end");
+  }
   if (!RangeFits(*lfanew, 4 + kCoffHeaderSize, data.size())) {
     // A DOS program has no PE header; a truncated PE file ends before it. Tell them apart by
     // the few bytes that are there.
     auto sig = SubSpan(data, *lfanew, 2);
-    if (sig && AsStringView(*sig) != "PE") return Status::NotMine("MZ program without PE header");
+    if (sig && AsStringView(*sig) != "PE") {
+      return Status::NotMine("MZ program without PE header");
+    }
     return Status::Corrupt("PE header at e_lfanew " + Hex(*lfanew) +
                            " runs past the end of the file (" + Hex(data.size()) + " bytes)");
   }
@@ -201,7 +212,9 @@ Result<ObjectFile> TryOpenPe(Bytes data) {
       o.Seek(dd_off + kDataDirImport * 8);
       import_rva = *o.U32();
     }
-    if (entry_rva != 0) obj.entry = obj.image_base + entry_rva;
+    if (entry_rva != 0) {
+      obj.entry = obj.image_base + entry_rva;
+    }
   } else {
     obj.is_executable = false;  // a COFF object file
   }
@@ -261,10 +274,11 @@ Result<ObjectFile> TryOpenPe(Bytes data) {
       uint64_t off = 0;
       bool digits = true;
       for (char c : s.name.substr(1)) {
-        if (c < '0' || c > '9')
+        if (c < '0' || c > '9') {
           digits = false;
-        else
+        } else {
           off = off * 10 + static_cast<uint64_t>(c - '0');
+        }
       }
       if (digits) {
         auto full = TableString(strtab, off);
@@ -296,24 +310,32 @@ Result<ObjectFile> TryOpenPe(Bytes data) {
       obj.has_dwarf = true;
       obj.dwarf_sections.push_back(s.name);
     }
-    if (s.name == "UPX0" || s.name == "UPX1") obj.packer = "upx";
+    if (s.name == "UPX0" || s.name == "UPX1") {
+      obj.packer = "upx";
+    }
     obj.sections.push_back(s);
   }
 
-  if (import_rva != 0) BK_RETURN_IF_ERROR(ReadImports(obj, import_rva));
+  if (import_rva != 0) {
+    BK_RETURN_IF_ERROR(ReadImports(obj, import_rva));
+  }
   obj.linkage.kind = obj.linkage.needed.empty() ? LinkKind::kStatic : LinkKind::kDynamic;
 
   if (auto upx = DetectUpx(data)) {
     obj.packer = "upx";
     obj.packer_detail = upx->Describe();
   }
-  if (obj.packer == "upx" && obj.packer_detail.empty()) obj.packer_detail = "UPX";
+  if (obj.packer == "upx" && obj.packer_detail.empty()) {
+    obj.packer_detail = "UPX";
+  }
   return obj;
 }
 
 Result<std::vector<Symbol>> ReadPeSymbols(const ObjectFile& obj) {
   std::vector<Symbol> out;
-  if (!obj.symtab) return out;
+  if (!obj.symtab) {
+    return out;
+  }
   const SymtabLocation& loc = *obj.symtab;
   auto count_bytes = CheckedMul(loc.count, kSymbolSize);
   auto table = count_bytes ? SubSpan(obj.data, loc.offset, *count_bytes) : std::nullopt;
@@ -334,7 +356,9 @@ Result<std::vector<Symbol>> ReadPeSymbols(const ObjectFile& obj) {
     uint8_t naux = *r.U8();
     uint64_t at = loc.offset + i * kSymbolSize;
     i += naux;  // auxiliary records follow the symbol they describe
-    if (section <= 0 || static_cast<uint64_t>(section) > obj.sections.size()) continue;
+    if (section <= 0 || static_cast<uint64_t>(section) > obj.sections.size()) {
+      continue;
+    }
     std::string_view name;
     if (LoadUint(name_field.data(), 4, Endian::kLittle) == 0) {
       uint64_t off = LoadUint(name_field.data() + 4, 4, Endian::kLittle);
