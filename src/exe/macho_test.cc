@@ -253,6 +253,27 @@ TEST(MachO, HandMadeLinkageCommands) {
             "fat_arch 1 at 0x1c: slice 0xb00+0x980 runs past the end of the file (0x1000 bytes)");
 }
 
+// A 32-bit i386 file (Go no longer builds darwin/386): LC_SEGMENT, 12-byte nlist, the entry
+// point from LC_UNIXTHREAD's eip. Go's debug/macho agrees on everything it prints.
+TEST(MachO, HandMade32BitFile) {
+  std::string path = std::string(BAREKIT_SOURCE_DIR) + "/fuzz/seeds/exe_macho_fuzz/macho_min_386";
+  std::string bytes = ReadWholeFile(path);
+  ASSERT_FALSE(bytes.empty());
+  auto objs = OpenObject(AsBytes(bytes));
+  ASSERT_TRUE(objs.ok()) << objs.status().message();
+  const ObjectFile& obj = objs->front();
+  EXPECT_EQ(obj.arch, "386");
+  EXPECT_EQ(obj.ptr_size, 4);
+  EXPECT_EQ(obj.entry, 0x1410u);
+  EXPECT_FALSE(obj.linkage.pie);
+  auto syms = ReadSymbols(obj);
+  ASSERT_TRUE(syms.ok()) << syms.status().message();
+  ASSERT_EQ(syms->size(), 2u);
+  EXPECT_EQ((*syms)[1].name, "_start");
+  EXPECT_EQ((*syms)[1].value, 0x1410u);
+  if (!PeMachoDir().empty()) EXPECT_EQ(OpenAndRender(bytes), GoReader(path));
+}
+
 // Big-endian thin files: the same hand-made file with every header and command field swapped
 // is read the same way (ppc64 cputype).
 TEST(MachO, BigEndianThinFile) {

@@ -102,6 +102,34 @@ def macho_min():
     return bytes(out)
 
 
+def macho_min32():
+    """A thin 32-bit i386 file: LC_SEGMENT + section (68 bytes), nlist (12 bytes), and the
+    entry point in LC_UNIXTHREAD (i386_thread_state: eip is word 10)."""
+    cmds = []
+    base = 0x1000
+    text_sect = struct.pack("<16s16sIIIIIIIII", b"__text", b"__TEXT", base + 0x400, 0x20,
+                            0x400, 4, 0, 0, 0x80000400, 0, 0)
+    seg = struct.pack("<16sIIIIiiII", b"__TEXT", base, 0x1000, 0, 0x500, 5, 5, 1, 0)
+    cmds.append(struct.pack("<II", 0x1, 8 + len(seg) + len(text_sect)) + seg + text_sect)
+    cmds.append(struct.pack("<IIIIII", 0x2, 24, 0x500, 2, 0x518, 0x20))
+    regs = [0] * 16
+    regs[10] = base + 0x410
+    thread = struct.pack("<II", 1, 16) + struct.pack("<16I", *regs)
+    cmds.append(struct.pack("<II", 0x5, 8 + len(thread)) + thread)
+    cmds.append(lc_str(0xc, struct.pack("<IIII", 24, 2, 0x10000, 0x10000), "/usr/lib/libSystem.B.dylib"))
+    lc = b"".join(cmds)
+    hdr = struct.pack("<IiiIIII", 0xfeedface, 7, 3, 2, len(cmds), len(lc), 0x85)
+    out = bytearray(0x540)
+    out[0:len(hdr) + len(lc)] = hdr + lc
+    out[0x400:0x420] = b"\x90" * 0x20
+    strtab = b"\0_main.main\0_start\0"
+    nl = struct.pack("<IBBHI", 1, 0x0f, 1, 0, base + 0x400)
+    nl += struct.pack("<IBBHI", 12, 0x0f, 1, 0, base + 0x410)
+    out[0x500:0x500 + len(nl)] = nl
+    out[0x518:0x518 + len(strtab)] = strtab
+    return bytes(out)
+
+
 def fat(slices, align=12):
     out = bytearray(struct.pack(">II", 0xcafebabe, len(slices)))
     out += b"\0" * (20 * len(slices))
@@ -135,6 +163,7 @@ def main():
     put(pe_dir, "go_windows_386_head", head("windows-386", 0x400))
     put(pe_dir, "go_windows_arm64_head", head("windows-arm64", 0x400))
     put(mo_dir, "macho_min_arm64", macho_min())
+    put(mo_dir, "macho_min_386", macho_min32())
     put(mo_dir, "macho_fat_one", fat([macho_min()], align=8))
     put(mo_dir, "macho_fat_two_cut", fat([macho_min(), macho_min()], align=8)[:4096])
     put(mo_dir, "go_darwin_arm64_head", head("darwin-arm64", 0x1000))
