@@ -292,8 +292,34 @@ Status CheckDependencies(const Parser& p, const std::vector<toml::source_region>
   return Status::Ok();
 }
 
-// TOML allows non-ASCII only inside strings and comments. toml++ 3.3 mishandles such characters
-// elsewhere (see above), so they are reported here first.
+// toml++ 3.3's is_non_ascii_horizontal_whitespace() reaches its "unreachable" default for most
+// code points in three ranges (a table-generator bug): the same test, to keep them out.
+bool TomlppMisclassifies(uint32_t c) {
+  if (c < 0xA0 || c > 0xFEFF) return false;
+  const uint64_t chunk = (c - 0xA0) / 0x3FA;
+  if ((1ull << chunk) & 0x7FFFFFFFFFFFF75Eull) return false;
+  if (c == 0xA0 || c == 0x3000 || c == 0xFEFF) return false;
+  return chunk != 5 && chunk != 7;
+}
+
+// The code point of the UTF-8 sequence at t[i] (0 if malformed: toml++ reports those itself).
+uint32_t DecodeUtf8(std::string_view t, size_t i, size_t* len) {
+  const unsigned char b = static_cast<unsigned char>(t[i]);
+  size_t n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+  *len = 1;
+  if (n == 1 || i + n > t.size()) return 0;
+  uint32_t c = b & (0xFF >> (n + 1));
+  for (size_t k = 1; k < n; ++k) {
+    const unsigned char cb = static_cast<unsigned char>(t[i + k]);
+    if ((cb & 0xC0) != 0x80) return 0;
+    c = (c << 6) | (cb & 0x3F);
+  }
+  *len = n;
+  return c;
+}
+
+// TOML allows non-ASCII only inside strings and comments, and toml++ 3.3 mishandles such
+// characters elsewhere and some of them anywhere (see above); they are reported here first.
 Status RejectNonAsciiOutsideStrings(const Parser& p, std::string_view t) {
   enum { kCode, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral } state = kCode;
   uint32_t line = 1, col = 1;
@@ -301,13 +327,21 @@ Status RejectNonAsciiOutsideStrings(const Parser& p, std::string_view t) {
     const char c = t[i];
     const unsigned char u = static_cast<unsigned char>(c);
     auto at = [&](std::string_view s) { return t.substr(i, s.size()) == s; };
+    if (u >= 0x80) {
+      size_t len;
+      const uint32_t cp = DecodeUtf8(t, i, &len);
+      if (state == kCode || TomlppMisclassifies(cp)) {
+        toml::source_region r;
+        r.begin = {line, col};
+        if (state == kCode) return p.Error(r, "non-ASCII character outside a string or comment");
+        char msg[96];
+        std::snprintf(msg, sizeof msg, "character U+%04X is not supported here; write it as \\u%04X in a \"string\"",
+                      cp, cp);
+        return p.Error(r, msg);
+      }
+    }
     switch (state) {
       case kCode:
-        if (u >= 0x80) {
-          toml::source_region r;
-          r.begin = {line, col};
-          return p.Error(r, "non-ASCII character outside a string or comment");
-        }
         if (c == '#') state = kComment;
         else if (at("\"\"\"")) state = kMultiBasic, i += 2, col += 2;
         else if (at("'''")) state = kMultiLiteral, i += 2, col += 2;
