@@ -24,7 +24,7 @@ def make_root(config):
     for d in ("bin", "sbin", "etc/barekit", "dev", "proc", "sys", "run", "tmp"):
         os.makedirs(os.path.join(root, d), exist_ok=True)
     shutil.copy(BUSYBOX, root + "/bin/busybox")
-    for tool in ("sh", "sleep", "cat", "grep", "hostname", "kill", "test", "echo", "ls", "wc", "trap"):
+    for tool in ("sh", "sleep", "cat", "grep", "hostname", "kill", "test", "echo", "ls", "wc", "ip"):
         os.symlink("busybox", root + "/bin/" + tool)
     shutil.copy(initlib.INIT, root + "/sbin/init")
     if config is not None:
@@ -99,6 +99,27 @@ oneshot = true
         self.assertRegex(out, r"report \| daemon\s+running\s+pid=\d+")
         self.assertRegex(out, r"report \| checks\s+done")
         self.assertLess(out.index("daemon | daemon-stopping"), out.index("powering off"))
+        shutil.rmtree(root, ignore_errors=True)
+
+    def test_network_address_route_and_modules(self):
+        config = """
+[init]
+modules = ["/lib/modules/missing.ko"]
+network = { interface = "lo", address = "127.1.2.3/8", gateway = "127.0.0.9" }
+[service.net]
+argv = ["sh", "-c", "ip -4 addr show lo; ip route; kill -USR2 1"]
+oneshot = true
+"""
+        p, root = self.boot(config)
+        try:
+            out, _ = p.communicate(timeout=20)
+        finally:
+            p.kill()
+        self.assertEqual(p.returncode, -signal.SIGINT, out)
+        self.assertIn("module /lib/modules/missing.ko: No such file or directory", out)
+        self.assertIn("network: lo is 127.1.2.3/8", out)
+        self.assertRegex(out, r"net \|\s+inet 127\.1\.2\.3/8")
+        self.assertRegex(out, r"net \| default via 127\.0\.0\.9 dev lo")
         shutil.rmtree(root, ignore_errors=True)
 
     def test_term_reboots(self):
