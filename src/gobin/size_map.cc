@@ -51,9 +51,11 @@ struct Interval {
 // Returns the bytes attributed in total.
 uint64_t Attribute(std::vector<Interval>& iv, uint64_t lo, uint64_t hi,
                    std::vector<uint64_t>* bytes) {
-  std::sort(iv.begin(), iv.end(), [](const Interval& a, const Interval& b) {
+  auto before = [](const Interval& a, const Interval& b) {
     return a.start != b.start ? a.start < b.start : a.end > b.end;
-  });
+  };
+  // Intervals mostly arrive in file order already (functions, records, names, new pc tables).
+  if (!std::is_sorted(iv.begin(), iv.end(), before)) std::sort(iv.begin(), iv.end(), before);
   uint64_t cursor = lo, total = 0;
   for (const Interval& i : iv) {
     uint64_t s = std::max(i.start, cursor), e = std::min(i.end, hi);
@@ -62,6 +64,52 @@ uint64_t Attribute(std::vector<Interval>& iv, uint64_t lo, uint64_t hi,
     total += e - s;
     cursor = e;
   }
+  return total;
+}
+
+// Attribute without materialising: `gen(emit)` calls emit(start, end, id) for each interval.
+// Sorted streams are clipped on the fly; an out-of-order interval makes it run `gen` again
+// into a vector and sort. Adds to *bytes and returns the bytes attributed.
+template <typename Gen>
+uint64_t AttributeStream(const Gen& gen, uint64_t lo, uint64_t hi, std::vector<uint64_t>* bytes) {
+  std::vector<uint64_t> local(bytes->size());
+  uint64_t cursor = lo, total = 0, last = 0;
+  bool sorted = true;
+  gen([&](uint64_t s, uint64_t e, uint32_t id) {
+    if (!sorted) return;
+    if (s < last) {
+      sorted = false;
+      return;
+    }
+    last = s;
+    const uint64_t a = std::max(s, cursor), b = std::min(e, hi);
+    if (b <= a) return;
+    local[id] += b - a;
+    total += b - a;
+    cursor = b;
+  });
+  if (!sorted) {
+    std::vector<Interval> iv;
+    gen([&](uint64_t s, uint64_t e, uint32_t id) { iv.push_back({s, e, id}); });
+    std::fill(local.begin(), local.end(), 0);
+    total = Attribute(iv, lo, hi, &local);
+  }
+  for (size_t i = 0; i < local.size(); ++i) (*bytes)[i] += local[i];
+  return total;
+}
+
+// For streams whose intervals never overlap in a well-formed table (deduplicated names and pc
+// tables): only clipped to [lo, hi), no ordering needed. A damaged table that breaks this shows
+// up as more bytes than the region holds, and the caller falls back to AttributeStream.
+template <typename Gen>
+uint64_t AttributeDisjoint(const Gen& gen, uint64_t lo, uint64_t hi, std::vector<uint64_t>* bytes) {
+  uint64_t total = 0;
+  gen([&](uint64_t s, uint64_t e, uint32_t id) {
+    const uint64_t a = std::max(s, lo), b = std::min(e, hi);
+    if (b <= a) return;
+    (*bytes)[id] += b - a;
+    total += b - a;
+  });
   return total;
 }
 
@@ -98,50 +146,71 @@ void AddPackageChildren(const PackageIndex& ix, const std::vector<uint64_t>& byt
   for (SizeNode& m : sec->children) SortChildren(&m);
 }
 
-// Length of a pcvalue table (pairs of value-delta and pc-delta varints, ended by a zero
-// value-delta after the first pair) starting at `off` in `pctab`; 0 when it runs off the end.
-uint64_t PcTableLen(Bytes pctab, uint64_t off) {
-  ByteReader r(pctab, Endian::kLittle);
-  if (!r.Seek(off)) return 0;
-  for (bool first = true;; first = false) {
-    auto v = r.Uvarint();
-    if (!v) return 0;
-    if (*v == 0 && !first) return r.pos() - off;
-    if (!r.Uvarint()) return 0;
+// A plain bit set over offsets.
+class Bits {
+ public:
+  explicit Bits(size_t n) : w_((n + 63) / 64), n_(n) {}
+  bool Test(size_t i) const { return (w_[i >> 6] >> (i & 63)) & 1; }
+  void Set(size_t i) { w_[i >> 6] |= uint64_t{1} << (i & 63); }
+  // The first set bit at or after i, or size() when none.
+  size_t Next(size_t i) const {
+    if (i >= n_) return n_;
+    size_t k = i >> 6;
+    uint64_t w = w_[k] & (~uint64_t{0} << (i & 63));
+    while (w == 0) {
+      if (++k == w_.size()) return n_;
+      w = w_[k];
+    }
+    return std::min(n_, (k << 6) + static_cast<size_t>(__builtin_ctzll(w)));
   }
-}
+  size_t size() const { return n_; }
 
-// Per function in a 1.16+ table: its functab slot and its pcsp/pcfile/pcln/pcdata tables in
-// pctab (tables shared by several functions go to the first, by offset order).
-void AddFunctionTables(const FunctionTable& t, const std::vector<uint32_t>& of_func,
-                       uint64_t tab_off, std::vector<Interval>* iv) {
+ private:
+  std::vector<uint64_t> w_;
+  size_t n_;
+};
+
+// Per function in a 1.16+ table: its pcsp/pcfile/pcln/pcdata tables in pctab, as intervals at
+// `tab_off + offset`. The linker writes pctab as the concatenation of distinct tables and lets
+// functions share identical ones: a table runs to the next referenced table (or pctab's end)
+// and belongs to the first function (in table order) that references it.
+template <typename Emit>
+void EmitPcTables(const FunctionTable& t, const std::vector<uint32_t>& of_func, uint64_t tab_off,
+                  const Emit& emit) {
   const PclntabHeader& h = t.header;
   if (h.version == PclntabVersion::kGo12 || h.pctab_off >= h.functab_off) return;
-  const Bytes pctab = t.data.subspan(static_cast<size_t>(h.pctab_off),
-                                     static_cast<size_t>(h.functab_off - h.pctab_off));
+  const size_t pctab_size = static_cast<size_t>(h.functab_off - h.pctab_off);
   const bool rel = h.version >= PclntabVersion::kGo118;
   const uint64_t fixed = rel ? 0 : static_cast<uint64_t>(h.ptr_size) - 4;  // wider entry field
   const uint64_t pcsp_at = 16 + fixed;
   const uint64_t npcdata_at = 28 + fixed;
   const uint64_t pcdata_at = (h.version == PclntabVersion::kGo120 ? 44 : 40) + fixed;
-  for (size_t i = 0; i < t.funcs.size(); ++i) {
-    const uint32_t id = of_func[i];
-    const uint64_t slot = h.functab_off + i * 2 * h.functab_field;
-    iv->push_back({tab_off + slot, tab_off + slot + 2 * h.functab_field, id});
-    ByteReader r(t.data, h.endian);
+  ByteReader r(t.data, h.endian);
+  // Calls fn(offset) for every table a function references.
+  auto for_each_table = [&](size_t i, const auto& fn) {
     const uint64_t rec = t.funcs[i].func_offset;
-    auto add = [&](uint64_t field_at) {
-      if (!r.Seek(rec + field_at)) return;
+    auto field = [&](uint64_t at) {
+      if (!r.Seek(rec + at)) return;
       auto off = r.U32();
-      if (!off || *off == 0) return;
-      uint64_t len = PcTableLen(pctab, *off);
-      if (len > 0) iv->push_back({tab_off + h.pctab_off + *off, tab_off + h.pctab_off + *off + len, id});
+      if (off && *off != 0 && *off < pctab_size) fn(static_cast<size_t>(*off));
     };
-    for (uint64_t f = 0; f < 3; ++f) add(pcsp_at + 4 * f);
-    if (!r.Seek(rec + npcdata_at)) continue;
+    for (uint64_t f = 0; f < 3; ++f) field(pcsp_at + 4 * f);
+    if (!r.Seek(rec + npcdata_at)) return;
     auto n = r.U32();
-    if (!n || *n > 64) continue;
-    for (uint64_t k = 0; k < *n; ++k) add(pcdata_at + 4 * k);
+    if (!n || *n > 64) return;
+    for (uint64_t k = 0; k < *n; ++k) field(pcdata_at + 4 * k);
+  };
+  Bits starts(pctab_size), claimed(pctab_size);
+  for (size_t i = 0; i < t.funcs.size(); ++i) {
+    for_each_table(i, [&](size_t off) { starts.Set(off); });
+  }
+  for (size_t i = 0; i < t.funcs.size(); ++i) {
+    for_each_table(i, [&](size_t off) {
+      if (claimed.Test(off)) return;
+      claimed.Set(off);
+      const size_t end = starts.Next(off + 1);
+      emit(tab_off + h.pctab_off + off, tab_off + h.pctab_off + end, of_func[i]);
+    });
   }
 }
 
@@ -210,7 +279,6 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
 
     if (table != nullptr && !table->funcs.empty()) {
       std::vector<uint64_t> bytes(ix.package.size()), funcs(ix.package.size());
-      std::vector<Interval> iv;
       std::string shared_label;
       uint64_t shared = 0;
       if (s->executable && s->addr != 0) {
@@ -218,41 +286,78 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
         const auto& fs = table->funcs;
         auto first = std::lower_bound(fs.begin(), fs.end(), s->addr,
                                       [](const Function& f, uint64_t a) { return f.entry < a; });
-        for (auto it = first; it != fs.end() && it->entry < s->addr + s->file_size; ++it) {
-          const uint64_t off = s->offset + (it->entry - s->addr);
-          const uint32_t id = ix.of_func[static_cast<size_t>(it - fs.begin())];
-          iv.push_back({off, off + it->size, id});
-          funcs[id] += 1;
-        }
+        auto code = [&](const auto& emit) {
+          for (auto it = first; it != fs.end() && it->entry < s->addr + s->file_size; ++it) {
+            const uint64_t off = s->offset + (it->entry - s->addr);
+            emit(off, off + it->size, ix.of_func[static_cast<size_t>(it - fs.begin())]);
+          }
+        };
+        code([&](uint64_t, uint64_t, uint32_t id) { funcs[id] += 1; });
+        AttributeStream(code, start, end, &bytes);
       } else if (tab_off >= start && tab_off < end) {
         // Function table: each function's name and _func record (with its pcdata/funcdata
         // offsets, up to the next record). Shared sub-tables stay unattributed, named.
         const uint64_t tab_end = std::min(end, tab_off + table->size);
+        const size_t n = table->funcs.size();
+        const auto& fs = table->funcs;
+        const auto& of = ix.of_func;
+        // Names, records, functab slots and pc tables live in disjoint sub-tables (1.16+): each
+        // stream is clipped on its own, then the sum is checked against the table's size.
         std::vector<std::pair<uint32_t, uint32_t>> recs;  // (func_offset, function index)
-        recs.reserve(table->funcs.size());
-        for (size_t i = 0; i < table->funcs.size(); ++i) {
-          const Function& f = table->funcs[i];
-          const uint32_t id = ix.of_func[i];
-          iv.push_back({tab_off + f.name_offset, tab_off + f.name_offset + f.name.size() + 1, id});
-          recs.push_back({f.func_offset, static_cast<uint32_t>(i)});
-          funcs[id] += 1;
+        recs.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+          recs.push_back({fs[i].func_offset, static_cast<uint32_t>(i)});
+          funcs[of[i]] += 1;
         }
-        AddFunctionTables(*table, ix.of_func, tab_off, &iv);
-        std::sort(recs.begin(), recs.end());
-        for (size_t i = 0; i + 1 < recs.size(); ++i) {
-          iv.push_back({tab_off + recs[i].first, tab_off + recs[i + 1].first,
-                        ix.of_func[recs[i].second]});
+        if (!std::is_sorted(recs.begin(), recs.end())) std::sort(recs.begin(), recs.end());
+        auto names = [&](const auto& emit) {
+          // Functions may share a name string; each is counted once, for the first.
+          Bits seen(table->data.size());
+          for (size_t i = 0; i < n; ++i) {
+            if (fs[i].name_offset >= seen.size() || seen.Test(fs[i].name_offset)) continue;
+            seen.Set(fs[i].name_offset);
+            emit(tab_off + fs[i].name_offset, tab_off + fs[i].name_offset + fs[i].name.size() + 1,
+                 of[i]);
+          }
+        };
+        auto records = [&](const auto& emit) {
+          for (size_t i = 0; i < recs.size(); ++i) {
+            // up to the next record; the last record: its fixed part only
+            uint64_t end_rec = i + 1 < recs.size() ? recs[i + 1].first : recs[i].first + 40;
+            emit(tab_off + recs[i].first, tab_off + end_rec, of[recs[i].second]);
+          }
+        };
+        const uint64_t field = table->header.functab_field;
+        const uint64_t ft = table->header.functab_off;
+        auto slots = [&](const auto& emit) {
+          if (table->header.version == PclntabVersion::kGo12) return;
+          for (size_t i = 0; i < n; ++i) {
+            emit(tab_off + ft + i * 2 * field, tab_off + ft + (i + 1) * 2 * field, of[i]);
+          }
+        };
+        auto pcs = [&](const auto& emit) { EmitPcTables(*table, of, tab_off, emit); };
+        const bool disjoint = table->header.version != PclntabVersion::kGo12;
+        uint64_t got = 0;
+        if (disjoint) {
+          got += AttributeDisjoint(names, tab_off, tab_end, &bytes);
+          got += AttributeStream(records, tab_off, tab_end, &bytes);
+          got += AttributeStream(slots, tab_off, tab_end, &bytes);
+          got += AttributeDisjoint(pcs, tab_off, tab_end, &bytes);
         }
-        if (!recs.empty()) {  // the last record: its fixed part only
-          iv.push_back({tab_off + recs.back().first, tab_off + recs.back().first + 40,
-                        ix.of_func[recs.back().second]});
+        if (!disjoint || got > tab_end - tab_off) {
+          // Overlapping sub-tables (1.2 layout, or a damaged table): clip everything together.
+          std::fill(bytes.begin(), bytes.end(), 0);
+          auto all = [&](const auto& emit) {
+            names(emit);
+            records(emit);
+            slots(emit);
+            pcs(emit);
+          };
+          got = AttributeStream(all, tab_off, tab_end, &bytes);
         }
-        const uint64_t got = Attribute(iv, tab_off, tab_end, &bytes);
-        iv.clear();
         shared = (tab_end - tab_off) - got;
         shared_label = "[pclntab: header, file and CU tables, padding]";
       }
-      if (!iv.empty()) Attribute(iv, start, end, &bytes);
       uint64_t attributed = shared;
       for (uint64_t b : bytes) attributed += b;
       if (attributed > 0) {
