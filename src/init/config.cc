@@ -352,14 +352,14 @@ Status RejectNonAsciiOutsideStrings(const Parser& p, std::string_view t) {
         if (c == '\n') state = kCode;
         break;
       case kBasic:
-        if (c == '\\' && i + 1 < t.size() && t[i + 1] != '\n') ++i, ++col;
+        if (c == '\\' && i + 1 < t.size() && t[i + 1] != '\n' && static_cast<unsigned char>(t[i + 1]) < 0x80) ++i, ++col;
         else if (c == '"' || c == '\n') state = kCode;
         break;
       case kLiteral:
         if (c == '\'' || c == '\n') state = kCode;
         break;
       case kMultiBasic:
-        if (c == '\\' && i + 1 < t.size() && t[i + 1] != '\n') ++i, ++col;
+        if (c == '\\' && i + 1 < t.size() && t[i + 1] != '\n' && static_cast<unsigned char>(t[i + 1]) < 0x80) ++i, ++col;
         else if (at("\"\"\"")) state = kCode, i += 2, col += 2;
         break;
       case kMultiLiteral:

@@ -94,6 +94,8 @@ TEST(ParseConfig, NonAsciiOnlyInStringsAndComments) {
   // toml++ 3.3 cannot take U+00A1..U+0499 and two more ranges anywhere; \u escapes work.
   EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"caf\xC3\xA9\"]\n"),
             "f.toml:2:13: character U+00E9 is not supported here; write it as \\u00E9 in a \"string\"");
+  EXPECT_EQ(ErrorOf("x = \"\"\"\\\\\\\xEF\xB9\xBF\\"),  // an escaped U+FE7F
+            "f.toml:1:11: character U+FE7F is not supported here; write it as \\uFE7F in a \"string\"");
   Result<Config> c = ParseConfig("[service.a]\nargv = [\"caf\\u00E9\"]\n", "f.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->services[0].argv[0], "caf\xC3\xA9");
