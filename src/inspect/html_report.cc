@@ -17,7 +17,7 @@ header{padding:8px 12px;background:#223;color:#eee;display:flex;gap:16px;align-i
 header h1{font-size:15px;margin:0;font-weight:600}
 header input{padding:4px 6px;width:260px;border-radius:3px;border:0}
 #summary{font-size:12px;opacity:.85}
-#map{position:relative;margin:8px;height:calc(100vh - 70px);min-height:480px;background:#fff}
+#map{position:relative;overflow:hidden;margin:8px;height:calc(100vh - 70px);min-height:480px;background:#fff}
 .box{position:absolute;box-sizing:border-box;border:1px solid rgba(0,0,0,.35);overflow:hidden;
      font-size:11px;line-height:13px;padding:1px 3px;white-space:nowrap;text-overflow:ellipsis}
 .box.section{border:2px solid #000}
@@ -84,7 +84,8 @@ function draw(node, path, x, y, w, h, depth) {
   map.appendChild(d);
   const kids = node.children || [];
   const pad = depth === 0 ? 0 : 2, top = depth === 0 || h < 30 ? 0 : 14;
-  if (kids.length && w > 4 && h > 4)
+  // Children are drawn even when too small to see, so every node of the JSON has its box.
+  if (kids.length)
     for (const [c, cx, cy, cw, ch] of squarify(kids, x + pad, y + top + pad, Math.max(0, w - 2 * pad), Math.max(0, h - top - 2 * pad), node.file_bytes))
       draw(c, path + "/" + c.name, cx, cy, cw, ch, depth + 1);
 }
