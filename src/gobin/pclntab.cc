@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 #include <sys/mman.h>
@@ -297,21 +298,26 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
                         fmt::format("function {} name offset {:#x} outside the name table", i,
                                     name_off));
     }
+    const uint64_t entry = addr_of(raw), end = addr_of(next_raw);
+    if (end < entry || end - entry > UINT32_MAX) {
+      return TableError(where, foff, at,
+                        fmt::format("function {} at {:#x} spans more than 4 GB", i, entry));
+    }
     Function& f = t.funcs.emplace_back();
-    f.entry = addr_of(raw);
-    f.size = addr_of(next_raw) - f.entry;
+    f.entry = entry;
+    f.size = static_cast<uint32_t>(end - entry);
     f.name = *name;
     f.func_offset = static_cast<uint32_t>(*rec);
-    f.name_offset = static_cast<uint32_t>(name_base + name_off);
+    const uint64_t name_at = name_base + name_off;
     if (opts.release_file_pages && (i & 1023) == 1023) {
       // Records and names are laid out in function order: what lies behind is done.
       if (*rec > released_rec + (256 << 10)) {
         ReleaseFilePages(table.subspan(released_rec, *rec - released_rec));
         released_rec = *rec;
       }
-      if (f.name_offset > released_name + (256 << 10)) {
-        ReleaseFilePages(table.subspan(released_name, f.name_offset - released_name));
-        released_name = f.name_offset;
+      if (name_at > released_name + (256 << 10)) {
+        ReleaseFilePages(table.subspan(released_name, name_at - released_name));
+        released_name = name_at;
       }
     }
   }

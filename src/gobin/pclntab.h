@@ -31,13 +31,12 @@ struct TextSection {
 
 std::string_view PackageOfFunction(std::string_view name);
 
-// 40 bytes; the package is derived on demand so that a listing of every function stays lean.
+// 32 bytes; the package is derived on demand so that a listing of every function stays lean.
 struct Function {
   uint64_t entry = 0;
-  uint64_t size = 0;             // next entry - entry (alignment padding included), as debug/gosym
   std::string_view name;         // a view into the mapped table bytes
+  uint32_t size = 0;             // next entry - entry (alignment padding included), as debug/gosym
   uint32_t func_offset = 0;      // offset of the _func record inside the table
-  uint32_t name_offset = 0;      // offset of the name inside the table
   // A view into `name`; "" for compiler-generated names (see PackageOfFunction).
   std::string_view package() const { return PackageOfFunction(name); }
 };
@@ -91,6 +90,11 @@ struct FunctionTable {
   Bytes data;  // the table bytes (a view into the object)
 
   std::vector<Function> funcs;  // sorted by entry, as stored
+
+  // Offset of a function's name inside the table.
+  uint64_t NameOffset(const Function& f) const {
+    return static_cast<uint64_t>(f.name.data() - reinterpret_cast<const char*>(data.data()));
+  }
 };
 
 // Options for parsing table bytes that were found by someone else.

@@ -314,10 +314,10 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
           // Functions may share a name string; each is counted once, for the first.
           Bits seen(table->data.size());
           for (size_t i = 0; i < n; ++i) {
-            if (fs[i].name_offset >= seen.size() || seen.Test(fs[i].name_offset)) continue;
-            seen.Set(fs[i].name_offset);
-            emit(tab_off + fs[i].name_offset, tab_off + fs[i].name_offset + fs[i].name.size() + 1,
-                 of[i]);
+            const uint64_t at = table->NameOffset(fs[i]);
+            if (at >= seen.size() || seen.Test(at)) continue;
+            seen.Set(at);
+            emit(tab_off + at, tab_off + at + fs[i].name.size() + 1, of[i]);
           }
         };
         auto records = [&](const auto& emit) {
