@@ -1,10 +1,10 @@
 // `barekit init-binary --arch ARCH [-o FILE]`: writes the embedded static barekit-init for ARCH
 // (amd64, arm64, riscv64) to stdout or FILE, for packing into an image as /init or /sbin/init.
-#include <CLI/CLI.hpp>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -44,16 +44,20 @@ int Run(const InitBinaryArgs& a) {
   std::span<const std::byte> bin = init::EmbeddedInit(arch);
   if (bin.empty()) {
     std::string have;
-    for (std::string_view x : init::EmbeddedInitArches()) have += (have.empty() ? "" : ", ") + std::string(x);
-    std::fprintf(stderr,
-                 "barekit: init-binary: no barekit-init for '%s' in this build (embedded: %s; build "
-                 "with -DBAREKIT_INIT_EMBED_DIR=DIR from scripts/build-init DIR)\n",
-                 a.arch.c_str(), have.empty() ? "none" : have.c_str());
+    for (std::string_view x : init::EmbeddedInitArches())
+      have += (have.empty() ? "" : ", ") + std::string(x);
+    std::fprintf(
+        stderr,
+        "barekit: init-binary: no barekit-init for '%s' in this build (embedded: %s; build "
+        "with -DBAREKIT_INIT_EMBED_DIR=DIR from scripts/build-init DIR)\n",
+        a.arch.c_str(), have.empty() ? "none" : have.c_str());
     return 2;
   }
   if (a.output.empty()) {
     if (isatty(1)) {
-      std::fprintf(stderr, "barekit: init-binary: refusing to write a binary to a terminal; redirect or use -o FILE\n");
+      std::fprintf(stderr,
+                   "barekit: init-binary: refusing to write a binary to a terminal; redirect or "
+                   "use -o FILE\n");
       return 2;
     }
     if (!WriteAll(1, bin)) {
@@ -74,7 +78,8 @@ int Run(const InitBinaryArgs& a) {
 
 void RegisterInitBinary(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<InitBinaryArgs>();
-  CLI::App* sub = app.add_subcommand("init-binary", "Write the embedded static barekit-init for an architecture");
+  CLI::App* sub = app.add_subcommand("init-binary",
+                                     "Write the embedded static barekit-init for an architecture");
   sub->add_option("--arch", args->arch, "GOARCH: amd64, arm64 or riscv64")->capture_default_str();
   sub->add_option("-o,--output", args->output, "write to FILE (mode 0755) instead of stdout");
   sub->callback([args, exit_code] { *exit_code = Run(*args); });

@@ -31,9 +31,9 @@ namespace barekit::init {
 namespace {
 
 const char* const kSignalNames[32] = {
-    nullptr, "HUP",  "INT",    "QUIT", "ILL",  "TRAP", "ABRT",   "BUS",  "FPE",  "KILL", "USR1",
-    "SEGV",  "USR2", "PIPE",   "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN",
-    "TTOU",  "URG",  "XCPU",   "XFSZ", "VTALRM", "PROF", "WINCH", "IO",  "PWR",  "SYS"};
+    nullptr, "HUP",  "INT",  "QUIT", "ILL",    "TRAP",   "ABRT",  "BUS",  "FPE",  "KILL", "USR1",
+    "SEGV",  "USR2", "PIPE", "ALRM", "TERM",   "STKFLT", "CHLD",  "CONT", "STOP", "TSTP", "TTIN",
+    "TTOU",  "URG",  "XCPU", "XFSZ", "VTALRM", "PROF",   "WINCH", "IO",   "PWR",  "SYS"};
 
 // Builds `file:line:col: message` errors from toml++ source positions.
 class Parser {
@@ -62,20 +62,22 @@ class Parser {
     return Status::Ok();
   }
 
-  Status Int(const toml::node& n, std::string_view key, int64_t lo, int64_t hi, int64_t* out) const {
+  Status Int(const toml::node& n, std::string_view key, int64_t lo, int64_t hi,
+             int64_t* out) const {
     const auto* i = n.as_integer();
     if (!i) return Error(n.source(), std::string(key) + ": expected an integer");
     if (i->get() < lo || i->get() > hi) {
       char range[64];
-      std::snprintf(range, sizeof range, ": must be between %lld and %lld", static_cast<long long>(lo),
-                    static_cast<long long>(hi));
+      std::snprintf(range, sizeof range, ": must be between %lld and %lld",
+                    static_cast<long long>(lo), static_cast<long long>(hi));
       return Error(n.source(), std::string(key) + range);
     }
     *out = i->get();
     return Status::Ok();
   }
 
-  Status StringList(const toml::node& n, std::string_view key, std::vector<std::string>* out) const {
+  Status StringList(const toml::node& n, std::string_view key,
+                    std::vector<std::string>* out) const {
     const auto* a = n.as_array();
     if (!a) return Error(n.source(), std::string(key) + ": expected an array of strings");
     out->clear();
@@ -89,20 +91,24 @@ class Parser {
 
   Status Duration(const toml::node& n, std::string_view key, Millis* out) const {
     std::optional<Millis> d;
-    if (const auto* s = n.as_string()) d = ParseDuration(s->get());
+    if (const auto* s = n.as_string())
+      d = ParseDuration(s->get());
     else if (const auto* i = n.as_integer()) {
       if (i->get() >= 0 && i->get() <= 86400 * 365) d = i->get() * 1000;
     } else if (const auto* f = n.as_floating_point()) {
       if (f->get() >= 0 && f->get() <= 86400.0 * 365) d = static_cast<Millis>(f->get() * 1000);
     }
-    if (!d) return Error(n.source(), std::string(key) + ": expected a duration like \"500ms\", \"2s\" or 3");
+    if (!d)
+      return Error(n.source(),
+                   std::string(key) + ": expected a duration like \"500ms\", \"2s\" or 3");
     *out = *d;
     return Status::Ok();
   }
 
   Status Signal(const toml::node& n, std::string_view key, int* out) const {
     std::optional<int> sig;
-    if (const auto* s = n.as_string()) sig = ParseSignal(s->get());
+    if (const auto* s = n.as_string())
+      sig = ParseSignal(s->get());
     else if (const auto* i = n.as_integer()) {
       if (i->get() >= 1 && i->get() <= 31) sig = static_cast<int>(i->get());
     }
@@ -113,17 +119,26 @@ class Parser {
 
   Status Readiness(const toml::node& n, Readiness* r) const {
     const auto* t = n.as_table();
-    if (!t) return Error(n.source(), "ready: expected a table like { kind = \"tcp\", address = \"127.0.0.1:80\" }");
+    if (!t)
+      return Error(n.source(),
+                   "ready: expected a table like { kind = \"tcp\", address = \"127.0.0.1:80\" }");
     const toml::node* kind = t->get("kind");
     if (!kind) return Error(n.source(), "ready: missing 'kind' (fd, notify, tcp, http or exec)");
     std::string k;
     BK_RETURN_IF_ERROR(String(*kind, "ready.kind", &k));
-    if (k == "fd") r->kind = ReadyKind::kFd;
-    else if (k == "notify") r->kind = ReadyKind::kNotify;
-    else if (k == "tcp") r->kind = ReadyKind::kTcp;
-    else if (k == "http") r->kind = ReadyKind::kHttp;
-    else if (k == "exec") r->kind = ReadyKind::kExec;
-    else return Error(kind->source(), "ready.kind: unknown kind '" + k + "' (fd, notify, tcp, http or exec)");
+    if (k == "fd")
+      r->kind = ReadyKind::kFd;
+    else if (k == "notify")
+      r->kind = ReadyKind::kNotify;
+    else if (k == "tcp")
+      r->kind = ReadyKind::kTcp;
+    else if (k == "http")
+      r->kind = ReadyKind::kHttp;
+    else if (k == "exec")
+      r->kind = ReadyKind::kExec;
+    else
+      return Error(kind->source(),
+                   "ready.kind: unknown kind '" + k + "' (fd, notify, tcp, http or exec)");
     for (auto&& [key, v] : *t) {
       std::string_view name = key.str();
       int64_t i = 0;
@@ -189,10 +204,15 @@ class Parser {
       } else if (k == "restart") {
         std::string r;
         BK_RETURN_IF_ERROR(String(v, k, &r));
-        if (r == "always") s->restart = RestartPolicy::kAlways;
-        else if (r == "on-failure") s->restart = RestartPolicy::kOnFailure;
-        else if (r == "never" || r == "no") s->restart = RestartPolicy::kNever;
-        else return Error(v.source(), "restart: expected always, on-failure or never, not '" + r + "'");
+        if (r == "always")
+          s->restart = RestartPolicy::kAlways;
+        else if (r == "on-failure")
+          s->restart = RestartPolicy::kOnFailure;
+        else if (r == "never" || r == "no")
+          s->restart = RestartPolicy::kNever;
+        else
+          return Error(v.source(),
+                       "restart: expected always, on-failure or never, not '" + r + "'");
       } else if (k == "restart_delay") {
         BK_RETURN_IF_ERROR(Duration(v, k, &s->restart_delay));
       } else if (k == "restart_delay_max") {
@@ -217,10 +237,12 @@ class Parser {
       } else if (k == "stop_timeout") {
         BK_RETURN_IF_ERROR(Duration(v, k, &s->stop_timeout));
       } else {
-        return Error(key.source(), "service." + std::string(name) + ": unknown key '" + std::string(k) + "'");
+        return Error(key.source(),
+                     "service." + std::string(name) + ": unknown key '" + std::string(k) + "'");
       }
     }
-    if (s->argv.empty()) return Error(n.source(), "service." + std::string(name) + ": missing 'argv'");
+    if (s->argv.empty())
+      return Error(n.source(), "service." + std::string(name) + ": missing 'argv'");
     if (s->restart_delay_max < s->restart_delay) s->restart_delay_max = s->restart_delay;
     return Status::Ok();
   }
@@ -241,10 +263,14 @@ class Parser {
         const auto* nt = v.as_table();
         if (!nt) return Error(v.source(), "network: expected a table");
         for (auto&& [nk, nv] : *nt) {
-          if (nk.str() == "interface") BK_RETURN_IF_ERROR(String(nv, "network.interface", &c->network.interface));
-          else if (nk.str() == "address") BK_RETURN_IF_ERROR(String(nv, "network.address", &c->network.address));
-          else if (nk.str() == "gateway") BK_RETURN_IF_ERROR(String(nv, "network.gateway", &c->network.gateway));
-          else return Error(nk.source(), "network: unknown key '" + std::string(nk.str()) + "'");
+          if (nk.str() == "interface")
+            BK_RETURN_IF_ERROR(String(nv, "network.interface", &c->network.interface));
+          else if (nk.str() == "address")
+            BK_RETURN_IF_ERROR(String(nv, "network.address", &c->network.address));
+          else if (nk.str() == "gateway")
+            BK_RETURN_IF_ERROR(String(nv, "network.gateway", &c->network.gateway));
+          else
+            return Error(nk.source(), "network: unknown key '" + std::string(nk.str()) + "'");
         }
         if (c->network.interface.empty() != c->network.address.empty())
           return Error(v.source(), "network: needs both 'interface' and 'address'");
@@ -268,14 +294,16 @@ Status CheckDependencies(const Parser& p, const std::vector<toml::source_region>
   for (size_t i = 0; i < services.size(); ++i) {
     for (const std::string& dep : services[i].after) {
       if (!index.count(dep))
-        return p.Error(where[i], "service." + services[i].name + ": 'after' names unknown service '" + dep + "'");
+        return p.Error(where[i], "service." + services[i].name +
+                                     ": 'after' names unknown service '" + dep + "'");
       if (dep == services[i].name)
         return p.Error(where[i], "service." + services[i].name + ": depends on itself");
     }
   }
   // Kahn's algorithm: anything left over sits on a cycle.
   std::vector<int> pending(services.size());
-  for (size_t i = 0; i < services.size(); ++i) pending[i] = static_cast<int>(services[i].after.size());
+  for (size_t i = 0; i < services.size(); ++i)
+    pending[i] = static_cast<int>(services[i].after.size());
   std::vector<bool> done(services.size());
   for (bool progress = true; progress;) {
     progress = false;
@@ -288,7 +316,9 @@ Status CheckDependencies(const Parser& p, const std::vector<toml::source_region>
     }
   }
   for (size_t i = 0; i < services.size(); ++i)
-    if (!done[i]) return p.Error(where[i], "service." + services[i].name + ": dependency cycle through 'after'");
+    if (!done[i])
+      return p.Error(where[i],
+                     "service." + services[i].name + ": dependency cycle through 'after'");
   return Status::Ok();
 }
 
@@ -335,39 +365,53 @@ Status RejectNonAsciiOutsideStrings(const Parser& p, std::string_view t) {
         r.begin = {line, col};
         if (state == kCode) return p.Error(r, "non-ASCII character outside a string or comment");
         char msg[96];
-        std::snprintf(msg, sizeof msg, "character U+%04X is not supported here; write it as \\u%04X in a \"string\"",
+        std::snprintf(msg, sizeof msg,
+                      "character U+%04X is not supported here; write it as \\u%04X in a \"string\"",
                       cp, cp);
         return p.Error(r, msg);
       }
     }
     switch (state) {
       case kCode:
-        if (c == '#') state = kComment;
-        else if (at("\"\"\"")) state = kMultiBasic, i += 2, col += 2;
-        else if (at("'''")) state = kMultiLiteral, i += 2, col += 2;
-        else if (c == '"') state = kBasic;
-        else if (c == '\'') state = kLiteral;
+        if (c == '#')
+          state = kComment;
+        else if (at("\"\"\""))
+          state = kMultiBasic, i += 2, col += 2;
+        else if (at("'''"))
+          state = kMultiLiteral, i += 2, col += 2;
+        else if (c == '"')
+          state = kBasic;
+        else if (c == '\'')
+          state = kLiteral;
         break;
       case kComment:
         if (c == '\n') state = kCode;
         break;
       case kBasic:
-        if (c == '\\' && i + 1 < t.size() && t[i + 1] != '\n' && static_cast<unsigned char>(t[i + 1]) < 0x80) ++i, ++col;
-        else if (c == '"' || c == '\n') state = kCode;
+        if (c == '\\' && i + 1 < t.size() && t[i + 1] != '\n' &&
+            static_cast<unsigned char>(t[i + 1]) < 0x80)
+          ++i, ++col;
+        else if (c == '"' || c == '\n')
+          state = kCode;
         break;
       case kLiteral:
         if (c == '\'' || c == '\n') state = kCode;
         break;
       case kMultiBasic:
-        if (c == '\\' && i + 1 < t.size() && t[i + 1] != '\n' && static_cast<unsigned char>(t[i + 1]) < 0x80) ++i, ++col;
-        else if (at("\"\"\"")) state = kCode, i += 2, col += 2;
+        if (c == '\\' && i + 1 < t.size() && t[i + 1] != '\n' &&
+            static_cast<unsigned char>(t[i + 1]) < 0x80)
+          ++i, ++col;
+        else if (at("\"\"\""))
+          state = kCode, i += 2, col += 2;
         break;
       case kMultiLiteral:
         if (at("'''")) state = kCode, i += 2, col += 2;
         break;
     }
-    if (c == '\n') line++, col = 1;
-    else if ((u & 0xC0) != 0x80) col++;  // columns count characters, not UTF-8 continuation bytes
+    if (c == '\n')
+      line++, col = 1;
+    else if ((u & 0xC0) != 0x80)
+      col++;  // columns count characters, not UTF-8 continuation bytes
   }
   return Status::Ok();
 }
@@ -382,11 +426,16 @@ std::optional<Millis> ParseDuration(std::string_view s) {
   if (end == buf.c_str() || !(v >= 0) || v > 86400.0 * 365) return std::nullopt;
   std::string_view unit(end);
   double scale;
-  if (unit.empty() || unit == "s") scale = 1000;
-  else if (unit == "ms") scale = 1;
-  else if (unit == "m" || unit == "min") scale = 60000;
-  else if (unit == "h") scale = 3600000;
-  else return std::nullopt;
+  if (unit.empty() || unit == "s")
+    scale = 1000;
+  else if (unit == "ms")
+    scale = 1;
+  else if (unit == "m" || unit == "min")
+    scale = 60000;
+  else if (unit == "h")
+    scale = 3600000;
+  else
+    return std::nullopt;
   return static_cast<Millis>(v * scale + 0.5);
 }
 
@@ -432,15 +481,19 @@ Result<Config> ParseConfig(std::string_view text, std::string_view file_name) {
         std::string_view nm = name.str();
         bool ok_name = !nm.empty() && nm.size() <= 64;
         for (char ch : nm)
-          if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.')) ok_name = false;
+          if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ||
+                ch == '.'))
+            ok_name = false;
         if (!ok_name || nm[0] == '.')
-          return p.Error(name.source(), "service name '" + std::string(nm) + "': use letters, digits, '-', '_' or '.'");
+          return p.Error(name.source(), "service name '" + std::string(nm) +
+                                            "': use letters, digits, '-', '_' or '.'");
         ServiceConfig s;
         BK_RETURN_IF_ERROR(p.Service(nm, sv, &s));
         found.emplace_back(name.source(), std::move(s));
       }
     } else {
-      return p.Error(key.source(), "unknown table '" + std::string(k) + "' (expected [init] or [service.NAME])");
+      return p.Error(key.source(),
+                     "unknown table '" + std::string(k) + "' (expected [init] or [service.NAME])");
     }
   }
   // toml++ tables are sorted by key; services keep the order they were written in.

@@ -21,25 +21,25 @@ enum class ReadyKind { kNone, kFd, kNotify, kTcp, kHttp, kExec };
 
 struct Readiness {
   ReadyKind kind = ReadyKind::kNone;
-  int fd = 3;                      // kFd: the fd the service writes a newline to
-  std::string address;             // kTcp: host:port; kHttp: the URL
-  std::vector<std::string> argv;   // kExec: the check program
-  Millis initial_delay = 0;        // probes: before the first try
-  Millis period = 1000;            // probes: between tries
-  Millis timeout = 1000;           // probes: one try's limit
-  int tries = 30;                  // probes: failures before giving up
+  int fd = 3;                     // kFd: the fd the service writes a newline to
+  std::string address;            // kTcp: host:port; kHttp: the URL
+  std::vector<std::string> argv;  // kExec: the check program
+  Millis initial_delay = 0;       // probes: before the first try
+  Millis period = 1000;           // probes: between tries
+  Millis timeout = 1000;          // probes: one try's limit
+  int tries = 30;                 // probes: failures before giving up
 };
 
 struct ServiceConfig {
   std::string name;
   std::vector<std::string> argv;
-  std::vector<std::string> env;    // KEY=VALUE, added to init's environment
-  std::string cwd;                 // empty: "/"
+  std::vector<std::string> env;  // KEY=VALUE, added to init's environment
+  std::string cwd;               // empty: "/"
   std::optional<uint32_t> uid, gid;
   RestartPolicy restart = RestartPolicy::kOnFailure;
-  Millis restart_delay = 100;      // first restart delay; doubles per consecutive failure
+  Millis restart_delay = 100;  // first restart delay; doubles per consecutive failure
   Millis restart_delay_max = 30000;
-  int start_limit_burst = 5;       // starts allowed within start_limit_interval (0: no limit)
+  int start_limit_burst = 5;  // starts allowed within start_limit_interval (0: no limit)
   Millis start_limit_interval = 10000;
   Millis stable_after = 10000;     // uptime after which the backoff resets
   bool critical = false;           // giving up shuts init down with this service's code
@@ -63,7 +63,7 @@ struct Config {
   std::string hostname;
   std::vector<std::string> modules;  // kernel module files for finit_module
   NetworkConfig network;
-  Millis grace = 10000;              // shutdown: TERM to everything, then KILL after this
+  Millis grace = 10000;                 // shutdown: TERM to everything, then KILL after this
   std::vector<ServiceConfig> services;  // in file order
 };
 

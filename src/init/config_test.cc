@@ -38,7 +38,8 @@ ready = { kind = "notify" }
 [service.migrate]
 argv = ["/bin/migrate"]
 oneshot = true
-)", "init.toml");
+)",
+                                 "init.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->hostname, "box");
   EXPECT_EQ(c->grace, 3000);
@@ -74,40 +75,50 @@ std::string ErrorOf(std::string_view text) {
 }
 
 TEST(ParseConfig, ErrorsNameFileLineAndColumn) {
-  EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"\n"), "f.toml:2:13: Error while parsing array: encountered end-of-file");
+  EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"\n"),
+            "f.toml:2:13: Error while parsing array: encountered end-of-file");
   EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"]\nrestart = \"sometimes\"\n"),
             "f.toml:3:11: restart: expected always, on-failure or never, not 'sometimes'");
-  EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"]\ncolour = 1\n"), "f.toml:3:1: service.a: unknown key 'colour'");
+  EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"]\ncolour = 1\n"),
+            "f.toml:3:1: service.a: unknown key 'colour'");
   EXPECT_EQ(ErrorOf("[service.a]\nargv = []\n"), "f.toml:2:8: argv: must not be empty");
   EXPECT_EQ(ErrorOf("[service.a]\ncwd = \"/\"\n"), "f.toml:1:1: service.a: missing 'argv'");
   EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"]\nstop_timeout = \"soon\"\n"),
             "f.toml:3:16: stop_timeout: expected a duration like \"500ms\", \"2s\" or 3");
   EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"]\nstop_signal = \"NOPE\"\n"),
             "f.toml:3:15: stop_signal: expected a signal name like \"TERM\"");
-  EXPECT_EQ(ErrorOf("[services.a]\n"), "f.toml:1:2: unknown table 'services' (expected [init] or [service.NAME])");
+  EXPECT_EQ(ErrorOf("[services.a]\n"),
+            "f.toml:1:2: unknown table 'services' (expected [init] or [service.NAME])");
 }
 
 TEST(ParseConfig, NonAsciiOnlyInStringsAndComments) {
   EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"]\nk\xC5\x96y = 1\n"),
             "f.toml:3:2: non-ASCII character outside a string or comment");
-  EXPECT_EQ(ErrorOf("# caf\xE2\x82\xAC\n[service.a]\nargv = [\"caf\xE2\x82\xAC\", 'd\xE2\x82\xAC', \"\"\"\n\xE4\xB8\xAD\"\"\"]\n"), "ok");
+  EXPECT_EQ(ErrorOf("# caf\xE2\x82\xAC\n[service.a]\nargv = [\"caf\xE2\x82\xAC\", 'd\xE2\x82\xAC', "
+                    "\"\"\"\n\xE4\xB8\xAD\"\"\"]\n"),
+            "ok");
   // toml++ 3.3 cannot take U+00A1..U+0499 and two more ranges anywhere; \u escapes work.
-  EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"caf\xC3\xA9\"]\n"),
-            "f.toml:2:13: character U+00E9 is not supported here; write it as \\u00E9 in a \"string\"");
-  EXPECT_EQ(ErrorOf("x = \"\"\"\\\\\\\xEF\xB9\xBF\\"),  // an escaped U+FE7F
-            "f.toml:1:11: character U+FE7F is not supported here; write it as \\uFE7F in a \"string\"");
+  EXPECT_EQ(
+      ErrorOf("[service.a]\nargv = [\"caf\xC3\xA9\"]\n"),
+      "f.toml:2:13: character U+00E9 is not supported here; write it as \\u00E9 in a \"string\"");
+  EXPECT_EQ(
+      ErrorOf("x = \"\"\"\\\\\\\xEF\xB9\xBF\\"),  // an escaped U+FE7F
+      "f.toml:1:11: character U+FE7F is not supported here; write it as \\uFE7F in a \"string\"");
   Result<Config> c = ParseConfig("[service.a]\nargv = [\"caf\\u00E9\"]\n", "f.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->services[0].argv[0], "caf\xC3\xA9");
-  EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"\\\"\"] \xC3\xA9\n"), "f.toml:2:15: non-ASCII character outside a string or comment");
+  EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"\\\"\"] \xC3\xA9\n"),
+            "f.toml:2:15: non-ASCII character outside a string or comment");
 }
 
 TEST(ParseConfig, DependencyErrors) {
   EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"]\nafter = [\"zz\"]\n"),
             "f.toml:1:10: service.a: 'after' names unknown service 'zz'");
-  EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"]\nafter = [\"b\"]\n[service.b]\nargv = [\"x\"]\nafter = [\"a\"]\n"),
+  EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"]\nafter = [\"b\"]\n[service.b]\nargv = "
+                    "[\"x\"]\nafter = [\"a\"]\n"),
             "f.toml:1:10: service.a: dependency cycle through 'after'");
-  EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"]\nafter = [\"a\"]\n"), "f.toml:1:10: service.a: depends on itself");
+  EXPECT_EQ(ErrorOf("[service.a]\nargv = [\"x\"]\nafter = [\"a\"]\n"),
+            "f.toml:1:10: service.a: depends on itself");
 }
 
 TEST(ParseConfig, ReadinessNeedsItsFields) {

@@ -20,7 +20,8 @@ TEST(EmbeddedInit, CarriesAStaticElfForEachArchItNames) {
     EXPECT_EQ(static_cast<char>(bin[1]), 'E');
     EXPECT_EQ(static_cast<char>(bin[4]), 2) << "ELFCLASS64";
     // e_machine at 18: 62 x86-64, 183 aarch64, 243 riscv
-    uint16_t machine = static_cast<uint16_t>(static_cast<uint8_t>(bin[18]) | static_cast<uint8_t>(bin[19]) << 8);
+    uint16_t machine =
+        static_cast<uint16_t>(static_cast<uint8_t>(bin[18]) | static_cast<uint8_t>(bin[19]) << 8);
     EXPECT_EQ(machine, a == "amd64" ? 62 : a == "arm64" ? 183 : 243) << a;
 #ifdef BAREKIT_INIT_SIZE_BUDGET
     EXPECT_LE(bin.size(), BAREKIT_INIT_SIZE_BUDGET) << a << ": over the 1 MiB budget";

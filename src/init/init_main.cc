@@ -141,7 +141,8 @@ int Status(const std::string& run_dir) {
   }
   char buf[4096];
   ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) Print(1, std::string_view(buf, static_cast<size_t>(n)));
+  while ((n = read(fd, buf, sizeof buf)) > 0)
+    Print(1, std::string_view(buf, static_cast<size_t>(n)));
   close(fd);
   return 0;
 }
@@ -163,14 +164,19 @@ int main(int argc, char** argv) {
   sigprocmask(SIG_BLOCK, &all, &original_mask);
   std::vector<std::string> args(argv + 1, argv + argc);
   const bool pid1 = getpid() == 1;
-  std::string run_dir = getenv("BAREKIT_INIT_RUN_DIR") ? getenv("BAREKIT_INIT_RUN_DIR") : "/run/barekit-init";
+  std::string run_dir =
+      getenv("BAREKIT_INIT_RUN_DIR") ? getenv("BAREKIT_INIT_RUN_DIR") : "/run/barekit-init";
 
   if (!args.empty() && (args[0] == "status" || args[0] == "check") && !pid1) {
     sigprocmask(SIG_SETMASK, &original_mask, nullptr);
     if (args[0] == "status") {
       for (size_t i = 1; i < args.size(); ++i) {
-        if (args[i] == "--run-dir" && i + 1 < args.size()) run_dir = args[++i];
-        else { Err("status: unknown argument '" + args[i] + "'"); return 2; }
+        if (args[i] == "--run-dir" && i + 1 < args.size())
+          run_dir = args[++i];
+        else {
+          Err("status: unknown argument '" + args[i] + "'");
+          return 2;
+        }
       }
       return Status(run_dir);
     }
@@ -204,21 +210,39 @@ int main(int argc, char** argv) {
       }
       *out = args[++i];
     };
-    if (a == "--") { ++i; break; }
-    if (a == "-c" || a == "--config") value(&config_path);
-    else if (a == "--run-dir") value(&run_dir);
-    else if (a == "--grace") value(&grace);
-    else if (a == "--system") force_system = true;
-    else if (a == "--container") force_container = true;
-    else if (a == "-s" || a == "--subreaper") subreaper = true;
-    else if (a == "--no-subreaper") subreaper = false;
-    else if (a == "-p" || a == "--single-child") opt.forward_to_group = false;
-    else if (a == "-g") opt.forward_to_group = true;
-    else if (a == "-w" || a == "--warn-on-reap") opt.warn_on_reap = true;
-    else if (a == "-v" || a == "--verbose") opt.verbose = true;
-    else if (a == "-V" || a == "--version") { Print(1, std::string(kVersion) + "\n"); return 0; }
-    else if (a == "-h" || a == "--help") { Print(1, kUsage); return 0; }
-    else if (!a.empty() && a[0] == '-') {
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a == "-c" || a == "--config")
+      value(&config_path);
+    else if (a == "--run-dir")
+      value(&run_dir);
+    else if (a == "--grace")
+      value(&grace);
+    else if (a == "--system")
+      force_system = true;
+    else if (a == "--container")
+      force_container = true;
+    else if (a == "-s" || a == "--subreaper")
+      subreaper = true;
+    else if (a == "--no-subreaper")
+      subreaper = false;
+    else if (a == "-p" || a == "--single-child")
+      opt.forward_to_group = false;
+    else if (a == "-g")
+      opt.forward_to_group = true;
+    else if (a == "-w" || a == "--warn-on-reap")
+      opt.warn_on_reap = true;
+    else if (a == "-v" || a == "--verbose")
+      opt.verbose = true;
+    else if (a == "-V" || a == "--version") {
+      Print(1, std::string(kVersion) + "\n");
+      return 0;
+    } else if (a == "-h" || a == "--help") {
+      Print(1, kUsage);
+      return 0;
+    } else if (!a.empty() && a[0] == '-') {
       if (pid1) continue;  // the kernel hands unknown command-line words to init: ignore them
       Err("unknown option '" + a + "' (see --help)");
       return 2;
@@ -233,7 +257,8 @@ int main(int argc, char** argv) {
   opt.command.assign(args.begin() + static_cast<long>(std::min(i, args.size())), args.end());
   opt.run_dir = run_dir;
   opt.run_dir_given = run_dir != "/run/barekit-init";
-  opt.system_mode = force_system || (pid1 && opt.command.empty() && !force_container && !InContainer());
+  opt.system_mode =
+      force_system || (pid1 && opt.command.empty() && !force_container && !InContainer());
   if (force_container) opt.system_mode = false;
 
   // What our parent gave us, restored in the main command (tini's sigconf test).
@@ -241,7 +266,8 @@ int main(int argc, char** argv) {
   sigemptyset(&opt.original_ignored);
   for (int sig = 1; sig < 32; ++sig) {
     struct sigaction sa;
-    if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN)
+    if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, nullptr, &sa) == 0 &&
+        sa.sa_handler == SIG_IGN)
       sigaddset(&opt.original_ignored, sig);
   }
 
@@ -268,7 +294,8 @@ int main(int argc, char** argv) {
   }
   if (!config_path.empty()) {
     std::string error;
-    if ((opt.system_mode && !ParserSurvives(config_path, &error)) || !LoadConfig(config_path, &config, &error)) {
+    if ((opt.system_mode && !ParserSurvives(config_path, &error)) ||
+        !LoadConfig(config_path, &config, &error)) {
       Print(2, "barekit-init: " + error + "\n");
       if (!opt.system_mode) return 2;
       // PID 1 stays up without services: it can still be powered off by signal.

@@ -18,7 +18,8 @@ int Connect(std::string_view address, std::string* host_out) {
   if (colon == std::string_view::npos) return -1;
   std::string host(address.substr(0, colon));
   std::string port_s(address.substr(colon + 1));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host_out) *host_out = host;
   if (host == "localhost" || host.empty()) host = "127.0.0.1";
   int port = 0;

@@ -45,7 +45,8 @@ void MkdirAll(const std::string& dir) {
 Result<UniqueFd> BindUnix(const std::string& path, int type) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return Status::InvalidArgument(path + ": socket path too long");
+  if (path.size() >= sizeof addr.sun_path)
+    return Status::InvalidArgument(path + ": socket path too long");
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   UniqueFd fd(socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd.valid()) return PosixError("socket", errno);
@@ -56,7 +57,8 @@ Result<UniqueFd> BindUnix(const std::string& path, int type) {
       return Status::InvalidArgument(path + ": in use by another barekit-init (use --run-dir)");
   }
   unlink(path.c_str());
-  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) return PosixError("bind " + path, errno);
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+    return PosixError("bind " + path, errno);
   if (type == SOCK_STREAM && listen(fd.get(), 8) < 0) return PosixError("listen " + path, errno);
   return fd;
 }
@@ -78,7 +80,8 @@ struct Runtime::Slot {
   std::string notify_path;
 };
 
-Runtime::Runtime(RuntimeOptions options, Config config) : opt_(std::move(options)), config_(std::move(config)) {}
+Runtime::Runtime(RuntimeOptions options, Config config)
+    : opt_(std::move(options)), config_(std::move(config)) {}
 
 Runtime::~Runtime() {
   for (auto& s : slots_)
@@ -186,7 +189,8 @@ Status Runtime::Setup() {
       Log("control socket: " + c.status().message());
     }
   }
-  sup_ = std::make_unique<Supervisor>(std::move(services), this, !opt_.system_mode && opt_.command.empty());
+  sup_ = std::make_unique<Supervisor>(std::move(services), this,
+                                      !opt_.system_mode && opt_.command.empty());
   return Status::Ok();
 }
 
@@ -253,7 +257,7 @@ void Runtime::KillEverything(int sig) {
     return;
   }
   // A subreaper cannot use kill(-1): signal our own children, found through /proc.
-  char path[64], buf[512];
+  char path[300], buf[512];
   const pid_t self = getpid();
   DIR* dir = opendir("/proc");
   if (!dir) return;
@@ -322,7 +326,8 @@ void Runtime::ReadNotifySocket(size_t i) {
     while (!msg.empty()) {
       size_t nl = msg.find('\n');
       std::string_view line = msg.substr(0, nl);
-      if (line == "READY=1") sup_->OnReady(i, MonotonicMillis());
+      if (line == "READY=1")
+        sup_->OnReady(i, MonotonicMillis());
       else if (line.rfind("STATUS=", 0) == 0 && opt_.verbose)
         Log(sup_->services()[i].config.name + ": " + std::string(line));
       if (nl == std::string_view::npos) break;
@@ -371,12 +376,19 @@ void Runtime::HandleSignal(int sig) {
   if (opt_.system_mode) {
     const char* what = nullptr;
     switch (sig) {
-      case SIGUSR1: power_ = PowerAction::kHalt, what = "halt"; break;
+      case SIGUSR1:
+        power_ = PowerAction::kHalt, what = "halt";
+        break;
       case SIGUSR2:
-      case SIGPWR: power_ = PowerAction::kPowerOff, what = "power off"; break;
+      case SIGPWR:
+        power_ = PowerAction::kPowerOff, what = "power off";
+        break;
       case SIGTERM:
-      case SIGINT: power_ = PowerAction::kReboot, what = "reboot"; break;
-      default: break;
+      case SIGINT:
+        power_ = PowerAction::kReboot, what = "reboot";
+        break;
+      default:
+        break;
     }
     if (what && !sup_->shutting_down()) {
       char line[64];
@@ -433,7 +445,8 @@ int Runtime::Run() {
     int timeout = -1;
     std::optional<Millis> next = sup_->NextDeadline();
     if (sweeping) next = killed ? now + 100 : sweep_deadline;
-    if (next) timeout = static_cast<int>(std::max<Millis>(0, std::min<Millis>(*next - now, 3600000)));
+    if (next)
+      timeout = static_cast<int>(std::max<Millis>(0, std::min<Millis>(*next - now, 3600000)));
     int n = epoll_wait(epfd_.get(), events, 32, timeout);
     for (int k = 0; k < n; ++k) {
       const uint64_t tag = events[k].data.u64;
@@ -451,17 +464,27 @@ int Runtime::Run() {
           } while (r == static_cast<ssize_t>(sizeof si));
           break;
         }
-        case kLog: ReadLog(i); break;
-        case kReadyFd: ReadNotifyFd(i); break;
-        case kNotify: ReadNotifySocket(i); break;
-        case kControl: ServeControl(); break;
+        case kLog:
+          ReadLog(i);
+          break;
+        case kReadyFd:
+          ReadNotifyFd(i);
+          break;
+        case kNotify:
+          ReadNotifySocket(i);
+          break;
+        case kControl:
+          ServeControl();
+          break;
       }
     }
   }
   DrainLogs();
   if (!opt_.system_mode) return sup_->exit_code();
   LogFn log = [this](std::string_view l) { Log(l); };
-  Log(power_ == PowerAction::kReboot ? "rebooting" : power_ == PowerAction::kHalt ? "halting" : "powering off");
+  Log(power_ == PowerAction::kReboot ? "rebooting"
+      : power_ == PowerAction::kHalt ? "halting"
+                                     : "powering off");
   for (;;) {
     SyncAndReboot(power_, log);
     // reboot(2) failed: PID 1 must not exit. Keep reaping and retry on the next signal.

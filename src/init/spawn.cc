@@ -36,15 +36,19 @@ void WriteAll(int fd, const char* s) {
 void CloseFrom(int lo, int hi) {
   if (lo > hi) return;
 #ifdef SYS_close_range
-  if (syscall(SYS_close_range, static_cast<unsigned>(lo), static_cast<unsigned>(hi), 0) == 0) return;
+  if (syscall(SYS_close_range, static_cast<unsigned>(lo), static_cast<unsigned>(hi), 0) == 0)
+    return;
 #endif
   struct rlimit rl;
-  int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? static_cast<int>(rl.rlim_cur) : 65536;
+  int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536
+                ? static_cast<int>(rl.rlim_cur)
+                : 65536;
   for (int fd = lo; fd <= hi && fd < max; ++fd) ::close(fd);
 }
 
 // Runs in the child between fork and exec; only async-signal-safe work.
-[[noreturn]] void Child(const SpawnSpec& s, char* const* argv, char* const* envp, const char* path) {
+[[noreturn]] void Child(const SpawnSpec& s, char* const* argv, char* const* envp,
+                        const char* path) {
   if (s.take_tty) {
     // The main command: its own process group, made the terminal's foreground group (like
     // tini) so an interactive shell keeps job control. SIGTTOU is still blocked here.
@@ -62,8 +66,10 @@ void CloseFrom(int lo, int hi) {
     dup2(s.output_fd, 2);
   }
   if (s.extra_fd >= 0) {
-    if (s.extra_fd == s.extra_fd_target) fcntl(s.extra_fd, F_SETFD, 0);
-    else dup2(s.extra_fd, s.extra_fd_target);
+    if (s.extra_fd == s.extra_fd_target)
+      fcntl(s.extra_fd, F_SETFD, 0);
+    else
+      dup2(s.extra_fd, s.extra_fd_target);
     CloseFrom(3, s.extra_fd_target - 1);
     CloseFrom(s.extra_fd_target + 1, ~0U >> 1);
   } else {
@@ -76,7 +82,8 @@ void CloseFrom(int lo, int hi) {
   sigprocmask(SIG_SETMASK, &s.mask, nullptr);
   if (!s.cwd.empty() && chdir(s.cwd.c_str()) < 0) Fail("chdir", s.cwd.c_str(), errno, 126);
   // Switching user drops root's supplementary groups too, even when no group is configured.
-  if ((s.gid || s.uid) && setgroups(0, nullptr) < 0 && errno != EPERM) Fail("setgroups", "", errno, 126);
+  if ((s.gid || s.uid) && setgroups(0, nullptr) < 0 && errno != EPERM)
+    Fail("setgroups", "", errno, 126);
   if (s.gid && setgid(*s.gid) < 0) Fail("setgid", "", errno, 126);
   if (s.uid && setuid(*s.uid) < 0) Fail("setuid", "", errno, 126);
   execve(path, argv, envp);
@@ -113,7 +120,8 @@ std::vector<std::string> MergeEnvironment(const std::vector<std::string>& extra)
     std::string_view key = v.substr(0, v.find('='));
     bool overridden = false;
     for (const std::string& x : extra)
-      if (x.size() > key.size() && x.compare(0, key.size(), key) == 0 && x[key.size()] == '=') overridden = true;
+      if (x.size() > key.size() && x.compare(0, key.size(), key) == 0 && x[key.size()] == '=')
+        overridden = true;
     if (!overridden) env.emplace_back(v);
   }
   for (const std::string& x : extra) env.push_back(x);

@@ -11,14 +11,22 @@ namespace barekit::init {
 
 const char* StateName(ServiceState s) {
   switch (s) {
-    case ServiceState::kWaiting: return "waiting";
-    case ServiceState::kStarting: return "starting";
-    case ServiceState::kRunning: return "running";
-    case ServiceState::kBackoff: return "backoff";
-    case ServiceState::kStopping: return "stopping";
-    case ServiceState::kDone: return "done";
-    case ServiceState::kExited: return "exited";
-    case ServiceState::kFailed: return "failed";
+    case ServiceState::kWaiting:
+      return "waiting";
+    case ServiceState::kStarting:
+      return "starting";
+    case ServiceState::kRunning:
+      return "running";
+    case ServiceState::kBackoff:
+      return "backoff";
+    case ServiceState::kStopping:
+      return "stopping";
+    case ServiceState::kDone:
+      return "done";
+    case ServiceState::kExited:
+      return "exited";
+    case ServiceState::kFailed:
+      return "failed";
   }
   return "?";
 }
@@ -30,9 +38,12 @@ int ExitCodeOf(int wait_status) {
 }
 
 namespace {
-bool IsProbe(ReadyKind k) { return k == ReadyKind::kTcp || k == ReadyKind::kHttp || k == ReadyKind::kExec; }
+bool IsProbe(ReadyKind k) {
+  return k == ReadyKind::kTcp || k == ReadyKind::kHttp || k == ReadyKind::kExec;
+}
 bool Live(ServiceState s) {
-  return s == ServiceState::kStarting || s == ServiceState::kRunning || s == ServiceState::kStopping;
+  return s == ServiceState::kStarting || s == ServiceState::kRunning ||
+         s == ServiceState::kStopping;
 }
 }  // namespace
 
@@ -81,7 +92,8 @@ bool Supervisor::StartLimitHit(size_t i, Millis at) {
   Service& s = services_[i];
   const int burst = s.config.start_limit_burst;
   if (burst <= 0) return false;
-  while (!s.starts.empty() && s.starts.front() <= at - s.config.start_limit_interval) s.starts.pop_front();
+  while (!s.starts.empty() && s.starts.front() <= at - s.config.start_limit_interval)
+    s.starts.pop_front();
   return static_cast<int>(s.starts.size()) >= burst;
 }
 
@@ -175,8 +187,10 @@ void Supervisor::HandleExit(size_t i, int wait_status, Millis now) {
   if (shutting_down_ || (was_stopping && !probe_failed)) {
     s.state = ServiceState::kExited;
     Logf(s, "stopped (%s)", how);
-    if (shutting_down_) ProgressShutdown(now);
-    else CheckIdle(now);
+    if (shutting_down_)
+      ProgressShutdown(now);
+    else
+      CheckIdle(now);
     return;
   }
   if (s.config.oneshot && code == 0) {
@@ -195,8 +209,10 @@ void Supervisor::HandleExit(size_t i, int wait_status, Millis now) {
     if (s.config.critical && !s.config.is_main) {
       Logf(s, "critical service ended; shutting down with code %d", code);
     }
-    if (s.config.critical) Shutdown(now, code);
-    else CheckIdle(now);
+    if (s.config.critical)
+      Shutdown(now, code);
+    else
+      CheckIdle(now);
     return;
   }
   // Exponential backoff from restart_delay, capped; a run longer than stable_after resets it.
@@ -279,7 +295,8 @@ void Supervisor::Shutdown(Millis now, int exit_code) {
   shutting_down_ = true;
   exit_code_ = exit_code;
   for (Service& s : services_)
-    if (s.state == ServiceState::kWaiting || s.state == ServiceState::kBackoff) s.state = ServiceState::kExited;
+    if (s.state == ServiceState::kWaiting || s.state == ServiceState::kBackoff)
+      s.state = ServiceState::kExited;
   ProgressShutdown(now);
 }
 
@@ -298,10 +315,12 @@ void Supervisor::OnTimer(Millis now) {
     if (s.state == ServiceState::kBackoff && s.deadline <= now) {
       StartService(i, now);
     } else if (s.state == ServiceState::kStopping && !s.killed && s.deadline <= now) {
-      Logf(s, "did not stop within %lld ms; sending SIGKILL", static_cast<long long>(s.config.stop_timeout));
+      Logf(s, "did not stop within %lld ms; sending SIGKILL",
+           static_cast<long long>(s.config.stop_timeout));
       s.killed = true;
       ops_->Signal(s.pid, SIGKILL, true);
-    } else if (s.state == ServiceState::kStarting && IsProbe(s.config.ready.kind) && s.probe_at <= now) {
+    } else if (s.state == ServiceState::kStarting && IsProbe(s.config.ready.kind) &&
+               s.probe_at <= now) {
       if (s.probe_pid) {
         // This try ran out of time; its exit counts as a failed try.
         ops_->Signal(s.probe_pid, SIGKILL, true);
@@ -342,8 +361,8 @@ std::string Supervisor::StatusText() const {
   std::string out;
   char line[256];
   for (const Service& s : services_) {
-    std::snprintf(line, sizeof line, "%-20s %-9s pid=%-7d restarts=%-4d last=%d\n", s.config.name.c_str(),
-                  StateName(s.state), s.pid, s.restarts, s.last_code);
+    std::snprintf(line, sizeof line, "%-20s %-9s pid=%-7d restarts=%-4d last=%d\n",
+                  s.config.name.c_str(), StateName(s.state), s.pid, s.restarts, s.last_code);
     out += line;
   }
   return out;

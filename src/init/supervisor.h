@@ -46,16 +46,16 @@ struct Service {
   ServiceState state = ServiceState::kWaiting;
   int pid = 0;
   int restarts = 0;
-  int failures = 0;          // consecutive, for the backoff; reset after stable uptime
-  int last_code = -1;        // exit code, or 128+signal; -1 before the first exit
+  int failures = 0;    // consecutive, for the backoff; reset after stable uptime
+  int last_code = -1;  // exit code, or 128+signal; -1 before the first exit
   Millis started_at = 0;
-  Millis deadline = 0;       // kBackoff: restart time; kStopping: SIGKILL time
-  bool killed = false;       // kStopping: SIGKILL already sent
-  bool probe_failed = false; // stopped because readiness never came
-  std::deque<Millis> starts; // start times inside the start-limit window
+  Millis deadline = 0;        // kBackoff: restart time; kStopping: SIGKILL time
+  bool killed = false;        // kStopping: SIGKILL already sent
+  bool probe_failed = false;  // stopped because readiness never came
+  std::deque<Millis> starts;  // start times inside the start-limit window
   int probe_pid = 0;
   int probe_tries = 0;
-  Millis probe_at = 0;       // next probe try, or the running probe's timeout
+  Millis probe_at = 0;  // next probe try, or the running probe's timeout
 };
 
 class Supervisor {

@@ -107,7 +107,8 @@ TEST(Supervisor, StartLimitMarksFailed) {
   EXPECT_FALSE(sup.NextDeadline());
   EXPECT_EQ(ops.spawns.size(), 3u);
   EXPECT_FALSE(sup.shutting_down());
-  EXPECT_NE(ops.log.back().find("failed: start limit reached"), std::string::npos) << ops.log.back();
+  EXPECT_NE(ops.log.back().find("failed: start limit reached"), std::string::npos)
+      << ops.log.back();
 }
 
 TEST(Supervisor, StartsOutsideTheWindowDoNotCount) {

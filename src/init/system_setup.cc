@@ -41,15 +41,16 @@ bool IsMountPoint(const char* path) {
   return self.st_dev != parent.st_dev || self.st_ino == parent.st_ino;
 }
 
-void MountOne(const LogFn& log, const char* source, const char* target, const char* type, unsigned long flags,
-              const char* data, mode_t mode) {
+void MountOne(const LogFn& log, const char* source, const char* target, const char* type,
+              unsigned long flags, const char* data, mode_t mode) {
   if (mkdir(target, mode) < 0 && errno != EEXIST) {
     Logf(log, "mkdir %s: %s", target, strerror(errno));
     return;
   }
   if (IsMountPoint(target)) return;
   if (mount(source, target, type, flags, data) < 0) {
-    if (errno == EBUSY || errno == EPERM) return;  // mounted already, or a container without the right
+    if (errno == EBUSY || errno == EPERM)
+      return;  // mounted already, or a container without the right
     Logf(log, "mount %s on %s: %s", type, target, strerror(errno));
   }
 }
@@ -97,11 +98,13 @@ void ConfigureAddress(const NetworkConfig& n, const LogFn& log) {
   ifreq ifr{};
   std::snprintf(ifr.ifr_name, IFNAMSIZ, "%s", n.interface.c_str());
   SetInetAddr(&ifr.ifr_addr, ip);
-  if (ioctl(sock, SIOCSIFADDR, &ifr) < 0) Logf(log, "network: set address on %s: %s", n.interface.c_str(), strerror(errno));
+  if (ioctl(sock, SIOCSIFADDR, &ifr) < 0)
+    Logf(log, "network: set address on %s: %s", n.interface.c_str(), strerror(errno));
   in_addr mask{};
   mask.s_addr = htonl(prefix == 0 ? 0 : ~0U << (32 - prefix));
   SetInetAddr(&ifr.ifr_netmask, mask);
-  if (ioctl(sock, SIOCSIFNETMASK, &ifr) < 0) Logf(log, "network: set netmask on %s: %s", n.interface.c_str(), strerror(errno));
+  if (ioctl(sock, SIOCSIFNETMASK, &ifr) < 0)
+    Logf(log, "network: set netmask on %s: %s", n.interface.c_str(), strerror(errno));
   SetUp(sock, n.interface.c_str(), log);
   if (!n.gateway.empty()) {
     if (inet_pton(AF_INET, n.gateway.c_str(), &gw) != 1) {
@@ -141,7 +144,8 @@ void MountKernelFilesystems(const LogFn& log) {
   MountOne(log, "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755", 0755);
   MountOne(log, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, 0555);
   MountOne(log, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, 0555);
-  MountOne(log, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "gid=5,mode=620,ptmxmode=666", 0755);
+  MountOne(log, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+           "gid=5,mode=620,ptmxmode=666", 0755);
   MountOne(log, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", 01777);
   MountOne(log, "run", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", 0755);
   MountOne(log, "tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", 01777);
@@ -150,7 +154,8 @@ void MountKernelFilesystems(const LogFn& log) {
                             {"/proc/self/fd/1", "/dev/stdout"},
                             {"/proc/self/fd/2", "/dev/stderr"}};
   for (auto& l : links)
-    if (symlink(l[0], l[1]) < 0 && errno != EEXIST) Logf(log, "symlink %s: %s", l[1], strerror(errno));
+    if (symlink(l[0], l[1]) < 0 && errno != EEXIST)
+      Logf(log, "symlink %s: %s", l[1], strerror(errno));
 }
 
 void BringUpLoopback(const LogFn& log) {
