@@ -217,6 +217,23 @@ std::string FileTree::Resolve(const std::string& path, int depth) const {
   return out.empty() ? "." : out;
 }
 
+std::string FileTree::ResolveParentLinks(const std::string& path) const {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return path;
+  std::string cur;
+  for (std::string_view comp : SplitPath(std::string_view(path).substr(0, slash))) {
+    std::string next = cur.empty() ? std::string(comp) : cur + "/" + std::string(comp);
+    const Entry* e = Find(next);
+    if (e != nullptr && e->type == EntryType::kSymlink) {
+      std::string r = Resolve(next, 0);
+      if (r.empty()) return path;
+      next = r == "." ? "" : r;
+    }
+    cur = next;
+  }
+  return (cur.empty() ? "" : cur + "/") + path.substr(slash + 1);
+}
+
 Status FileTree::CheckSymlinks() const {
   for (const auto& [path, e] : entries_) {
     if (e.type != EntryType::kSymlink) continue;

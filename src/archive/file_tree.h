@@ -58,6 +58,11 @@ class FileTree {
   // or an absolute target that does not resolve to an entry of the image, is an error.
   Status CheckSymlinks() const;
 
+  // `path` with its directory components resolved through the tree's symlinks (the last
+  // component is kept), so a file can be added below a linked directory. Unchanged when a
+  // link cannot be resolved.
+  std::string ResolveParentLinks(const std::string& path) const;
+
   // Calls `fn` for every entry in path order with the bytes of regular files (mapped from the
   // host, or inline). A host file whose size changed since it was added is an error.
   Status ForEach(const std::function<Status(const Entry&, Bytes)>& fn) const;

@@ -74,6 +74,17 @@ TEST(FileTree, SymlinksMustStayInsideTheImage) {
   EXPECT_FALSE(loop.CheckSymlinks().ok());
 }
 
+TEST(FileTree, ResolvesParentLinksForFilesBelowLinkedDirectories) {
+  FileTree t;
+  ASSERT_TRUE(t.AddDirectory("usr/lib", 0755, "d").ok());
+  ASSERT_TRUE(t.AddSymlink("lib", "usr/lib", "merged /usr").ok());
+  ASSERT_TRUE(t.AddSymlink("usr/lib64", "/lib", "abs").ok());
+  EXPECT_EQ(t.ResolveParentLinks("lib/libfoo.so.1"), "usr/lib/libfoo.so.1");
+  EXPECT_EQ(t.ResolveParentLinks("usr/lib64/x/y"), "usr/lib/x/y");
+  EXPECT_EQ(t.ResolveParentLinks("lib"), "lib");
+  EXPECT_EQ(t.ResolveParentLinks("opt/z"), "opt/z");
+}
+
 TEST(FileTree, MissingOrNonRegularSourcesAreErrors) {
   FileTree t;
   Status s = t.AddFile("x", 0644, "/nonexistent/file", "input");

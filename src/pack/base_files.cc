@@ -89,7 +89,7 @@ std::string InitConfigToml(const std::vector<InitService>& services,
     t += "]\n";
   }
   for (const auto& s : services) {
-    t += "\n[service." + ServiceName(s.name) + "]\nargv = [";
+    t += "\n[service." + TomlString(ServiceName(s.name)) + "]\nargv = [";
     for (size_t i = 0; i < s.argv.size(); ++i) t += (i ? ", " : "") + TomlString(s.argv[i]);
     t += "]\nrestart = \"on-failure\"\ncritical = true\n";
   }

@@ -70,7 +70,9 @@ Result<std::unique_ptr<Binary>> LoadBinary(const std::string& path, const PackOp
   auto b = std::make_unique<Binary>();
   b->host_path = path;
   b->name = Basename(path);
-  BK_ASSIGN_OR_RETURN(b->map, MappedFile::Open(path));
+  auto mapped = MappedFile::Open(path);
+  if (!mapped.ok()) return mapped.status().WithContext(path);
+  b->map = std::move(*mapped);
   auto objs = exe::OpenObject(b->map.bytes());
   if (!objs.ok()) return objs.status().WithContext(path);
   if (objs->size() != 1 || (*objs)[0].format != exe::Format::kElf) {
@@ -188,8 +190,9 @@ struct Image {
 
 Result<std::string> InitBytes(const std::string& arch, const PackOptions& opts) {
   if (!opts.init_binary.empty()) {
-    BK_ASSIGN_OR_RETURN(MappedFile m, MappedFile::Open(opts.init_binary));
-    return std::string(AsStringView(m.bytes()));
+    auto m = MappedFile::Open(opts.init_binary);
+    if (!m.ok()) return m.status().WithContext("--init-binary " + opts.init_binary);
+    return std::string(AsStringView(m->bytes()));
   }
   if (opts.embedded_init) {
     auto r = opts.embedded_init(arch);
@@ -227,9 +230,11 @@ Result<Image> BuildImage(const std::string& arch, const std::vector<Binary*>& bi
       BK_RETURN_IF_ERROR(t.AddSymlink(l.image_path, l.target, l.reason));
     }
     for (const auto& f : closure->files) {
-      const Entry* e = t.Find(f.image_path);
+      // An $ORIGIN library may sit below a merged-/usr link ("lib" -> "usr/lib").
+      std::string path = t.ResolveParentLinks(f.image_path);
+      const Entry* e = t.Find(path);
       if (e && e->source == f.host_path) continue;
-      BK_RETURN_IF_ERROR(t.AddFile(f.image_path, 0755, f.host_path, f.reason));
+      BK_RETURN_IF_ERROR(t.AddFile(path, 0755, f.host_path, f.reason));
     }
   }
   if (bins.size() > 0) img.entrypoint = {"/app/" + bins[0]->name};
