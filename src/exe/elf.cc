@@ -40,10 +40,10 @@ struct MachineName {
   const char* name;
 };
 constexpr MachineName kMachines[] = {
-    {0, "EM_NONE"},       {2, "EM_SPARC"},    {3, "EM_386"},          {8, "EM_MIPS"},
-    {10, "EM_MIPS_RS3_LE"}, {18, "EM_SPARC32PLUS"}, {20, "EM_PPC"},  {21, "EM_PPC64"},
-    {22, "EM_S390"},      {40, "EM_ARM"},     {43, "EM_SPARCV9"},     {62, "EM_X86_64"},
-    {183, "EM_AARCH64"},  {243, "EM_RISCV"},  {258, "EM_LOONGARCH"},
+    {0, "EM_NONE"},         {2, "EM_SPARC"},        {3, "EM_386"},         {8, "EM_MIPS"},
+    {10, "EM_MIPS_RS3_LE"}, {18, "EM_SPARC32PLUS"}, {20, "EM_PPC"},        {21, "EM_PPC64"},
+    {22, "EM_S390"},        {40, "EM_ARM"},         {43, "EM_SPARCV9"},    {62, "EM_X86_64"},
+    {183, "EM_AARCH64"},    {243, "EM_RISCV"},      {258, "EM_LOONGARCH"},
 };
 
 std::string MachineString(uint16_t em) {
@@ -59,24 +59,37 @@ std::string_view GoArch(const Header& h) {
   const bool le = h.endian == Endian::kLittle;
   constexpr uint32_t kEfMipsAbi2 = 0x20;  // n32: 32-bit pointers on a 64-bit MIPS
   switch (h.machine) {
-    case 3: return h.is64 ? "" : "386";
-    case 62: return h.is64 ? "amd64" : "amd64p32";
-    case 40: return h.is64 ? "" : (le ? "arm" : "armbe");
-    case 183: return h.is64 ? (le ? "arm64" : "arm64be") : "";
-    case 243: return h.is64 ? "riscv64" : "riscv";
-    case 20: return !h.is64 && !le ? "ppc" : "";
-    case 21: return h.is64 ? (le ? "ppc64le" : "ppc64") : "";
-    case 22: return h.is64 ? "s390x" : "s390";
+    case 3:
+      return h.is64 ? "" : "386";
+    case 62:
+      return h.is64 ? "amd64" : "amd64p32";
+    case 40:
+      return h.is64 ? "" : (le ? "arm" : "armbe");
+    case 183:
+      return h.is64 ? (le ? "arm64" : "arm64be") : "";
+    case 243:
+      return h.is64 ? "riscv64" : "riscv";
+    case 20:
+      return !h.is64 && !le ? "ppc" : "";
+    case 21:
+      return h.is64 ? (le ? "ppc64le" : "ppc64") : "";
+    case 22:
+      return h.is64 ? "s390x" : "s390";
     case 8:
       if (h.is64) return le ? "mips64le" : "mips64";
       if (h.flags & kEfMipsAbi2) return le ? "mips64p32le" : "mips64p32";
       return le ? "mipsle" : "mips";
-    case 10: return "mipsle";
-    case 258: return h.is64 ? "loong64" : "";
+    case 10:
+      return "mipsle";
+    case 258:
+      return h.is64 ? "loong64" : "";
     case 2:
-    case 18: return "sparc";
-    case 43: return "sparc64";
-    default: return "";
+    case 18:
+      return "sparc";
+    case 43:
+      return "sparc64";
+    default:
+      return "";
   }
 }
 
@@ -87,13 +100,22 @@ Status ParseHeader(Bytes data, Header& h) {
                            " bytes, need 0x10");
   }
   switch (d[4]) {
-    case 1: h.is64 = false; break;
-    case 2: h.is64 = true; break;
-    default: return Status::Corrupt("unknown ELF class " + std::to_string(d[4]) + " at 0x4");
+    case 1:
+      h.is64 = false;
+      break;
+    case 2:
+      h.is64 = true;
+      break;
+    default:
+      return Status::Corrupt("unknown ELF class " + std::to_string(d[4]) + " at 0x4");
   }
   switch (d[5]) {
-    case 1: h.endian = Endian::kLittle; break;
-    case 2: h.endian = Endian::kBig; break;
+    case 1:
+      h.endian = Endian::kLittle;
+      break;
+    case 2:
+      h.endian = Endian::kBig;
+      break;
     default:
       return Status::Corrupt("unknown ELF data encoding " + std::to_string(d[5]) + " at 0x5");
   }
@@ -178,11 +200,16 @@ Status ResolveTables(Bytes data, Header& h) {
 
 std::string_view SegmentTypeName(uint32_t t) {
   switch (t) {
-    case kPtLoad: return "PT_LOAD";
-    case kPtDynamic: return "PT_DYNAMIC";
-    case kPtInterp: return "PT_INTERP";
-    case kPtNote: return "PT_NOTE";
-    default: return "";
+    case kPtLoad:
+      return "PT_LOAD";
+    case kPtDynamic:
+      return "PT_DYNAMIC";
+    case kPtInterp:
+      return "PT_INTERP";
+    case kPtNote:
+      return "PT_NOTE";
+    default:
+      return "";
   }
 }
 
@@ -270,10 +297,9 @@ Status ParseSections(Bytes data, const Header& h, ObjectFile& obj, std::vector<R
     if (!names.empty() || name_off != 0) {
       auto name = CStringAt(names, name_off);
       if (!name) {
-        return Status::Corrupt("section " + std::to_string(i) + " header at " + Hex(at) +
-                               ": name offset " + Hex(name_off) +
-                               " is outside the section name table (size " +
-                               Hex(names.size()) + ")");
+        return Status::Corrupt(
+            "section " + std::to_string(i) + " header at " + Hex(at) + ": name offset " +
+            Hex(name_off) + " is outside the section name table (size " + Hex(names.size()) + ")");
       }
       s.name = *name;
     }
@@ -292,8 +318,8 @@ Status ParseSections(Bytes data, const Header& h, ObjectFile& obj, std::vector<R
     if (s.file_size > 0 && !RangeFits(s.offset, s.file_size, data.size())) {
       return Status::Corrupt("section " + std::to_string(i) + " (" + std::string(s.name) +
                              ", header at " + Hex(at) + ") at " + Hex(s.offset) + "+" +
-                             Hex(s.file_size) + " runs past end of file (size " +
-                             Hex(data.size()) + ")");
+                             Hex(s.file_size) + " runs past end of file (size " + Hex(data.size()) +
+                             ")");
     }
     obj.sections.push_back(s);
     raw.push_back(r);
@@ -334,19 +360,33 @@ void ScanNote(std::string_view name, uint32_t type, Bytes desc, Endian e, NoteFa
     return;
   }
   if (type != kNtAbiTag || !f.os.empty()) return;
-  if (name == "FreeBSD") f.os = "freebsd";
-  else if (name == "NetBSD") f.os = "netbsd";
-  else if (name == "OpenBSD") f.os = "openbsd";
-  else if (name == "DragonFly") f.os = "dragonfly";
-  else if (name == "Android") f.os = "android";
+  if (name == "FreeBSD")
+    f.os = "freebsd";
+  else if (name == "NetBSD")
+    f.os = "netbsd";
+  else if (name == "OpenBSD")
+    f.os = "openbsd";
+  else if (name == "DragonFly")
+    f.os = "dragonfly";
+  else if (name == "Android")
+    f.os = "android";
   else if (name == "GNU" && desc.size() >= 4) {
     // .note.ABI-tag: the first word names the kernel.
     switch (LoadUint(desc.data(), 4, e)) {
-      case 0: f.os = "linux"; break;
-      case 1: f.os = "hurd"; break;
-      case 2: f.os = "solaris"; break;
-      case 3: f.os = "freebsd"; break;
-      default: break;
+      case 0:
+        f.os = "linux";
+        break;
+      case 1:
+        f.os = "hurd";
+        break;
+      case 2:
+        f.os = "solaris";
+        break;
+      case 3:
+        f.os = "freebsd";
+        break;
+      default:
+        break;
     }
   }
 }
@@ -386,9 +426,9 @@ std::string_view OsFromInterpreter(std::string_view interp) {
   if (interp == "/usr/libexec/ld-elf.so.2") return "dragonfly";
   // Solaris and illumos runtime linkers (Go uses /lib/amd64/ld.so.1 for both). The bare
   // /lib/ld.so.1 is glibc's on 32-bit MIPS and PowerPC, so only 64-bit paths count.
-  for (std::string_view p : {"/lib/amd64/ld.so.1", "/usr/lib/amd64/ld.so.1", "/lib/64/ld.so.1",
-                             "/usr/lib/64/ld.so.1", "/lib/sparcv9/ld.so.1",
-                             "/usr/lib/sparcv9/ld.so.1", "/usr/lib/ld.so.1"}) {
+  for (std::string_view p :
+       {"/lib/amd64/ld.so.1", "/usr/lib/amd64/ld.so.1", "/lib/64/ld.so.1", "/usr/lib/64/ld.so.1",
+        "/lib/sparcv9/ld.so.1", "/usr/lib/sparcv9/ld.so.1", "/usr/lib/ld.so.1"}) {
     if (interp == p) return "solaris";
   }
   return "";
@@ -396,11 +436,16 @@ std::string_view OsFromInterpreter(std::string_view interp) {
 
 std::string_view GoOs(const ObjectFile& obj, const Header& h, const NoteFacts& notes) {
   switch (h.osabi) {
-    case kOsabiFreebsd: return "freebsd";
-    case kOsabiOpenbsd: return "openbsd";
-    case kOsabiNetbsd: return "netbsd";
-    case kOsabiSolaris: return "solaris";
-    default: break;
+    case kOsabiFreebsd:
+      return "freebsd";
+    case kOsabiOpenbsd:
+      return "openbsd";
+    case kOsabiNetbsd:
+      return "netbsd";
+    case kOsabiSolaris:
+      return "solaris";
+    default:
+      break;
   }
   std::string_view by_interp = OsFromInterpreter(obj.linkage.interpreter);
   if (by_interp == "android") return by_interp;  // Android binaries also carry a GNU-ish note
@@ -449,7 +494,10 @@ void ReadSymbolFacts(const Header& h, const std::vector<RawSection>& raw, Object
 
 Result<ObjectFile> TryOpenElf(Bytes data) {
   using namespace elf;
-  if (data.size() < 4 || std::memcmp(data.data(), "\x7f" "ELF", 4) != 0) {
+  if (data.size() < 4 || std::memcmp(data.data(),
+                                     "\x7f"
+                                     "ELF",
+                                     4) != 0) {
     return Status::NotMine("not ELF");
   }
   Header h;

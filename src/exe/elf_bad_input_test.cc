@@ -28,7 +28,10 @@ std::string ReadFile(const std::string& path) {
 void OpenAndTouchEverything(Bytes b) {
   auto r = OpenObject(b);
   if (!r.ok()) {
-    if (b.size() >= 4 && std::memcmp(b.data(), "\x7f" "ELF", 4) == 0) {
+    if (b.size() >= 4 && std::memcmp(b.data(),
+                                     "\x7f"
+                                     "ELF",
+                                     4) == 0) {
       ASSERT_EQ(r.status().code(), ErrorCode::kCorrupt) << r.status().message();
       ASSERT_THAT(r.status().message(), ::testing::HasSubstr("0x"));
     }
@@ -72,7 +75,8 @@ void TruncateEverywhere(const std::string& bytes) {
   std::vector<size_t> cuts;
   for (size_t i = 0; i < std::min<size_t>(bytes.size(), 2048); ++i) cuts.push_back(i);
   for (size_t i = 0; i < 300; ++i) cuts.push_back(bytes.size() * i / 300);
-  for (size_t i = bytes.size() > 512 ? bytes.size() - 512 : 0; i < bytes.size(); ++i) cuts.push_back(i);
+  for (size_t i = bytes.size() > 512 ? bytes.size() - 512 : 0; i < bytes.size(); ++i)
+    cuts.push_back(i);
   for (size_t n : cuts) {
     SCOPED_TRACE("truncated to " + std::to_string(n));
     OpenAndTouchEverything(AsBytes(std::string_view(bytes).substr(0, n)));
@@ -91,13 +95,19 @@ void FlipBytes(std::string bytes, int rounds, uint32_t seed) {
     int count = 1 + static_cast<int>(rng() % 4);
     std::vector<std::pair<size_t, char>> saved;
     for (int i = 0; i < count; ++i) {
-      size_t pos = rng() % 2 ? rng() % std::min<size_t>(n, 4096)
-                             : n - 1 - rng() % std::min<size_t>(n, 4096);
+      size_t pos =
+          rng() % 2 ? rng() % std::min<size_t>(n, 4096) : n - 1 - rng() % std::min<size_t>(n, 4096);
       saved.emplace_back(pos, bytes[pos]);
       switch (rng() % 3) {
-        case 0: bytes[pos] = static_cast<char>(rng()); break;
-        case 1: bytes[pos] = '\xff'; break;
-        default: bytes[pos] ^= static_cast<char>(1u << (rng() % 8)); break;
+        case 0:
+          bytes[pos] = static_cast<char>(rng());
+          break;
+        case 1:
+          bytes[pos] = '\xff';
+          break;
+        default:
+          bytes[pos] ^= static_cast<char>(1u << (rng() % 8));
+          break;
       }
     }
     SCOPED_TRACE("round " + std::to_string(round));
@@ -110,14 +120,23 @@ void FlipBytes(std::string bytes, int rounds, uint32_t seed) {
 std::string SampleSynthetic() {
   MiniElf e;
   e.type = 3;
-  e.secs.push_back({.name = ".text", .type = 1, .flags = 6, .addr = 0x401000, .data = std::string(32, 'x')});
-  e.secs.push_back({.name = ".note.go.buildid", .type = 7, .flags = 2, .addr = 0x400f00,
+  e.secs.push_back(
+      {.name = ".text", .type = 1, .flags = 6, .addr = 0x401000, .data = std::string(32, 'x')});
+  e.secs.push_back({.name = ".note.go.buildid",
+                    .type = 7,
+                    .flags = 2,
+                    .addr = 0x400f00,
                     .data = e.Note("Go", 4, "id/id")});
   e.segs.push_back({.type = 1, .flags = 5, .vaddr = 0x401000, .section = 0});
   e.segs.push_back({.type = 4, .flags = 4, .vaddr = 0x400f00, .section = 1});
-  std::string strtab = std::string(1, '\0') + "libc.so.6" + std::string(1, '\0') + "GLIBC_2.34" + std::string(1, '\0');
+  std::string strtab = std::string(1, '\0') + "libc.so.6" + std::string(1, '\0') + "GLIBC_2.34" +
+                       std::string(1, '\0');
   std::string vn;
-  auto p16 = [&](uint64_t v) { std::string s; e.Put(s, 0, v, 2); return s; };
+  auto p16 = [&](uint64_t v) {
+    std::string s;
+    e.Put(s, 0, v, 2);
+    return s;
+  };
   vn += p16(1) + p16(1) + e.U32(1) + e.U32(16) + e.U32(0);
   vn += e.U32(0) + p16(0) + p16(2) + e.U32(11) + e.U32(0);
   std::string data = strtab;
@@ -127,7 +146,10 @@ std::string SampleSynthetic() {
   std::string dyn = e.Word(1) + e.Word(1) + e.Word(5) + e.Word(0x500000) + e.Word(0x6ffffffe) +
                     e.Word(0x500040) + e.Word(0x6fffffff) + e.Word(1) + e.Word(0) + e.Word(0);
   e.segs.push_back({.type = 2, .flags = 6, .vaddr = 0x600000, .data = dyn});
-  e.segs.push_back({.type = 3, .flags = 4, .vaddr = 0x400200, .data = std::string("/lib/ld.so") + std::string(1, '\0')});
+  e.segs.push_back({.type = 3,
+                    .flags = 4,
+                    .vaddr = 0x400200,
+                    .data = std::string("/lib/ld.so") + std::string(1, '\0')});
   return e.Build();
 }
 
@@ -156,15 +178,22 @@ TEST(ElfBadInput, RealBinariesTruncatedAndFlipped) {
 
 TEST(ElfBadInput, CorpusTruncatedAndFlipped) {
   const char* env = std::getenv("BAREKIT_CORPUS");
-  std::string dir = env && *env ? env : std::string(std::getenv("HOME") ? std::getenv("HOME") : "/root") + "/.cache/barekit-corpus";
+  std::string dir = env && *env ? env
+                                : std::string(std::getenv("HOME") ? std::getenv("HOME") : "/root") +
+                                      "/.cache/barekit-corpus";
   if (!fs::is_directory(dir)) GTEST_SKIP() << "no corpus in " << dir;
   int seen = 0;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
     if (!it->is_regular_file() || it->is_symlink() || it->file_size() < 64) continue;
     auto m = MappedFile::Open(it->path().string());
-    if (!m.ok() || std::memcmp(m->bytes().data(), "\x7f" "ELF", 4) != 0) continue;
+    if (!m.ok() || std::memcmp(m->bytes().data(),
+                               "\x7f"
+                               "ELF",
+                               4) != 0)
+      continue;
     SCOPED_TRACE(it->path().string());
     Bytes b = m->bytes();
     // Truncations straight from the mapping (prefix spans: no copies).
@@ -192,13 +221,14 @@ TEST(ElfBadInput, HugeCountsAndOffsetsNameTheOffset) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), ErrorCode::kCorrupt);
     EXPECT_THAT(r.status().message(),
-                ::testing::MatchesRegex("section header table at 0x[0-9a-f]+ \\(65279 entries of 0x40 bytes\\) "
-                                        "runs past end of file \\(size 0x[0-9a-f]+\\)"));
+                ::testing::MatchesRegex(
+                    "section header table at 0x[0-9a-f]+ \\(65279 entries of 0x40 bytes\\) "
+                    "runs past end of file \\(size 0x[0-9a-f]+\\)"));
   }
   {
     std::string b = good;
-    e.Put(b, 60, 0, 2);                       // e_shnum = 0: real count in section 0's sh_size
-    e.Put(b, shoff + 32, 1ull << 60, 8);      // absurd: overflows count * entry size
+    e.Put(b, 60, 0, 2);                   // e_shnum = 0: real count in section 0's sh_size
+    e.Put(b, shoff + 32, 1ull << 60, 8);  // absurd: overflows count * entry size
     auto r = open(b);
     ASSERT_FALSE(r.ok());
     EXPECT_THAT(r.status().message(), ::testing::HasSubstr("section header table at 0x"));
@@ -208,7 +238,8 @@ TEST(ElfBadInput, HugeCountsAndOffsetsNameTheOffset) {
     e.Put(b, 32, 0xfffffffffffffff0ull, 8);  // e_phoff near 2^64
     auto r = open(b);
     ASSERT_FALSE(r.ok());
-    EXPECT_THAT(r.status().message(), ::testing::HasSubstr("program header table at 0xfffffffffffffff0"));
+    EXPECT_THAT(r.status().message(),
+                ::testing::HasSubstr("program header table at 0xfffffffffffffff0"));
   }
   {
     std::string b = good;
@@ -248,7 +279,8 @@ TEST(ElfBadInput, HugeCountsAndOffsetsNameTheOffset) {
   {
     auto r = open(good.substr(0, 40));
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.status().message(), "ELF header runs past end of file (size 0x28, header needs 0x40)");
+    EXPECT_EQ(r.status().message(),
+              "ELF header runs past end of file (size 0x28, header needs 0x40)");
   }
 }
 
@@ -261,8 +293,9 @@ TEST(ElfBadInput, SegmentPastEndNamesItsHeader) {
   auto r = TryOpenElf(AsBytes(b));
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(),
-              ::testing::MatchesRegex("program header 0 at 0x40 \\(PT_LOAD\\): file bytes 0x[0-9a-f]+\\+0x100000 "
-                                      "run past end of file \\(size 0x[0-9a-f]+\\)"));
+              ::testing::MatchesRegex(
+                  "program header 0 at 0x40 \\(PT_LOAD\\): file bytes 0x[0-9a-f]+\\+0x100000 "
+                  "run past end of file \\(size 0x[0-9a-f]+\\)"));
 }
 
 TEST(ElfBadInput, DynamicNameOutsideStringTable) {
@@ -275,9 +308,10 @@ TEST(ElfBadInput, DynamicNameOutsideStringTable) {
   e.Put(b, at + 8, 0x7fff0000, 8);
   auto r = TryOpenElf(AsBytes(b));
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.status().message(),
-              ::testing::MatchesRegex("dynamic table at 0x[0-9a-f]+: DT_NEEDED name offset 0x7fff0000 is "
-                                      "outside the string table \\(size 0x[0-9a-f]+\\)"));
+  EXPECT_THAT(
+      r.status().message(),
+      ::testing::MatchesRegex("dynamic table at 0x[0-9a-f]+: DT_NEEDED name offset 0x7fff0000 is "
+                              "outside the string table \\(size 0x[0-9a-f]+\\)"));
 }
 
 TEST(ElfBadInput, VersionNeedsCountBeyondTable) {

@@ -31,10 +31,9 @@ inline constexpr uint64_t kShfWrite = 0x1, kShfAlloc = 0x2, kShfExecinstr = 0x4,
                           kShfCompressed = 0x800;
 
 // d_tag
-inline constexpr uint64_t kDtNull = 0, kDtNeeded = 1, kDtStrtab = 5, kDtStrsz = 10,
-                          kDtRpath = 15, kDtBindNow = 24, kDtRunpath = 29, kDtFlags = 30,
-                          kDtFlags1 = 0x6ffffffb, kDtVerneed = 0x6ffffffe,
-                          kDtVerneednum = 0x6fffffff;
+inline constexpr uint64_t kDtNull = 0, kDtNeeded = 1, kDtStrtab = 5, kDtStrsz = 10, kDtRpath = 15,
+                          kDtBindNow = 24, kDtRunpath = 29, kDtFlags = 30, kDtFlags1 = 0x6ffffffb,
+                          kDtVerneed = 0x6ffffffe, kDtVerneednum = 0x6fffffff;
 inline constexpr uint64_t kDfBindNow = 0x8, kDf1Now = 0x1, kDf1Pie = 0x08000000;
 
 // The file header, with the extended counts (e_phnum == 0xffff, e_shnum == 0,

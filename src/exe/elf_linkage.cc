@@ -54,7 +54,8 @@ bool StackNxWithoutGnuStack(uint16_t machine, bool is64) {
     case 243:  // RISC-V
     case 258:  // LoongArch
       return is64;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -96,18 +97,43 @@ Status ReadDynamic(const Header& h, const ObjectFile& obj, const std::vector<Raw
     const uint64_t val = LoadUint(table.data() + i * 2 * w + w, w, h.endian);
     if (tag == kDtNull) break;
     switch (tag) {
-      case kDtNeeded: f.needed.push_back(val); break;
-      case kDtRpath: f.rpath.push_back(val); break;
-      case kDtRunpath: f.runpath.push_back(val); break;
-      case kDtStrtab: f.strtab = val; f.have_strtab = true; break;
-      case kDtStrsz: f.strsz = val; break;
-      case kDtVerneed: f.verneed = val; f.have_verneed = true; break;
-      case kDtVerneednum: f.verneednum = val; break;
-      case kDtFlags: f.flags |= val; break;
-      case kDtFlags1: f.flags1 |= val; break;
-      case kDtBindNow: f.bind_now = true; break;
-      case kDtSymtab: f.have_symtab = true; break;
-      default: break;
+      case kDtNeeded:
+        f.needed.push_back(val);
+        break;
+      case kDtRpath:
+        f.rpath.push_back(val);
+        break;
+      case kDtRunpath:
+        f.runpath.push_back(val);
+        break;
+      case kDtStrtab:
+        f.strtab = val;
+        f.have_strtab = true;
+        break;
+      case kDtStrsz:
+        f.strsz = val;
+        break;
+      case kDtVerneed:
+        f.verneed = val;
+        f.have_verneed = true;
+        break;
+      case kDtVerneednum:
+        f.verneednum = val;
+        break;
+      case kDtFlags:
+        f.flags |= val;
+        break;
+      case kDtFlags1:
+        f.flags1 |= val;
+        break;
+      case kDtBindNow:
+        f.bind_now = true;
+        break;
+      case kDtSymtab:
+        f.have_symtab = true;
+        break;
+      default:
+        break;
     }
   }
 
@@ -154,12 +180,13 @@ void SplitPath(std::string_view s, std::vector<std::string>& out) {
 
 // Walks Elf_Verneed records (vn_version, vn_cnt, vn_file, vn_aux, vn_next) and their
 // Elf_Vernaux entries (vna_hash, vna_flags, vna_other, vna_name, vna_next), 16 bytes each.
-Status ReadVersionNeeds(Bytes table, uint64_t table_offset, uint64_t count, Bytes strings,
-                        Endian e, std::vector<VersionNeed>& out) {
+Status ReadVersionNeeds(Bytes table, uint64_t table_offset, uint64_t count, Bytes strings, Endian e,
+                        std::vector<VersionNeed>& out) {
   constexpr uint64_t kRec = 16;
   uint64_t budget = table.size() / kRec + 1;  // caps the total records visited
-  auto where = [&](uint64_t pos) { return "version needs at " + Hex(table_offset) +
-                                          ": record at " + Hex(table_offset + pos); };
+  auto where = [&](uint64_t pos) {
+    return "version needs at " + Hex(table_offset) + ": record at " + Hex(table_offset + pos);
+  };
   auto str = [&](uint64_t pos, uint64_t off) -> Result<std::string_view> {
     auto s = CStringAt(strings, off);
     if (!s) {
@@ -233,7 +260,8 @@ Status ReadElfLinkage(const Header& h, const std::vector<RawSection>& raw, Objec
     switch (g.type) {
       case kPtInterp:
         if (l.interpreter.empty()) {
-          std::string_view s = AsStringView(SubSpan(obj.data, g.offset, g.filesz).value_or(Bytes{}));
+          std::string_view s =
+              AsStringView(SubSpan(obj.data, g.offset, g.filesz).value_or(Bytes{}));
           l.interpreter = s.substr(0, s.find('\0'));
         }
         break;
@@ -241,8 +269,11 @@ Status ReadElfLinkage(const Header& h, const std::vector<RawSection>& raw, Objec
         have_gnu_stack = true;
         stack_exec = g.executable;
         break;
-      case kPtGnuRelro: have_relro = true; break;
-      default: break;
+      case kPtGnuRelro:
+        have_relro = true;
+        break;
+      default:
+        break;
     }
   }
 
@@ -273,8 +304,8 @@ Status ReadElfLinkage(const Header& h, const std::vector<RawSection>& raw, Objec
       if (auto b = obj.SectionData(obj.sections[raw[i].link])) strings = *b;
     }
     Bytes table = obj.SectionData(s).value_or(Bytes{});
-    BK_RETURN_IF_ERROR(ReadVersionNeeds(table, s.offset, raw[i].info, strings, h.endian,
-                                        l.version_needs));
+    BK_RETURN_IF_ERROR(
+        ReadVersionNeeds(table, s.offset, raw[i].info, strings, h.endian, l.version_needs));
     verneed_done = true;
     break;
   }

@@ -12,8 +12,7 @@ Result<std::vector<Symbol>> ReadElfSymbols(const ObjectFile& obj) {
       if (obj.sections[i].type == kShtSymtab && obj.has_symtab) {
         return Status::Corrupt("symbol table (section " + std::to_string(i) + ", " +
                                std::string(obj.sections[i].name) + " at " +
-                               Hex(obj.sections[i].offset) +
-                               ") links to no valid string table");
+                               Hex(obj.sections[i].offset) + ") links to no valid string table");
       }
     }
     return Status::NotFound("no static symbol table");
@@ -27,9 +26,8 @@ Result<std::vector<Symbol>> ReadElfSymbols(const ObjectFile& obj) {
   }
   auto table = SubSpan(obj.data, loc.offset, loc.count * loc.entry_size);
   if (loc.count > obj.data.size() / loc.entry_size || !table) {
-    return Status::Corrupt("symbol table at " + Hex(loc.offset) + " (" +
-                           std::to_string(loc.count) + " entries) runs past end of file (size " +
-                           Hex(obj.data.size()) + ")");
+    return Status::Corrupt("symbol table at " + Hex(loc.offset) + " (" + std::to_string(loc.count) +
+                           " entries) runs past end of file (size " + Hex(obj.data.size()) + ")");
   }
   auto strings = SubSpan(obj.data, loc.str_offset, loc.str_size);
   if (!strings) {

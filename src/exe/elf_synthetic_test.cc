@@ -15,7 +15,10 @@ using testing_util::MiniElf;
 // A static executable with one PT_LOAD of code and one .text section.
 MiniElf Basic() {
   MiniElf e;
-  e.secs.push_back({.name = ".text", .type = 1, .flags = 0x6, .addr = 0x401000,
+  e.secs.push_back({.name = ".text",
+                    .type = 1,
+                    .flags = 0x6,
+                    .addr = 0x401000,
                     .data = std::string(64, '\xcc')});
   e.segs.push_back({.type = 1, .flags = 5, .vaddr = 0x401000, .section = 0, .align = 0x1000});
   return e;
@@ -91,9 +94,9 @@ TEST(ElfSynthetic, GoArchFromMachineClassAndByteOrder) {
 }
 
 TEST(ElfSynthetic, StackExecutableWithoutGnuStackOn32BitAndMips) {
-  for (auto [machine, is64, nx] : {std::tuple{3, false, false}, std::tuple{40, false, false},
-                                   std::tuple{8, true, false}, std::tuple{183, true, true},
-                                   std::tuple{62, true, true}}) {
+  for (auto [machine, is64, nx] :
+       {std::tuple{3, false, false}, std::tuple{40, false, false}, std::tuple{8, true, false},
+        std::tuple{183, true, true}, std::tuple{62, true, true}}) {
     MiniElf e = Basic();
     e.machine = static_cast<uint16_t>(machine);
     e.is64 = is64;
@@ -109,8 +112,8 @@ struct OsCase {
   uint8_t osabi;
   const char* note_owner;  // "" = none
   uint32_t note_type;
-  const char* section;     // extra section name, "" = none
-  const char* interp;      // "" = none
+  const char* section;  // extra section name, "" = none
+  const char* interp;   // "" = none
   const char* os;
 };
 
@@ -136,12 +139,17 @@ TEST(ElfSynthetic, OperatingSystemFromOsabiNotesSectionsAndInterpreter) {
     MiniElf e = Basic();
     e.osabi = c.osabi;
     if (*c.note_owner) {
-      e.secs.push_back({.name = ".note.tag", .type = 7, .flags = 2, .addr = 0x400200,
+      e.secs.push_back({.name = ".note.tag",
+                        .type = 7,
+                        .flags = 2,
+                        .addr = 0x400200,
                         .data = e.Note(c.note_owner, c.note_type, e.U32(1300000))});
     }
     if (*c.section) e.secs.push_back({.name = c.section, .type = 1, .data = "x"});
     if (*c.interp) {
-      e.segs.push_back({.type = 3, .flags = 4, .vaddr = 0x400300,
+      e.segs.push_back({.type = 3,
+                        .flags = 4,
+                        .vaddr = 0x400300,
                         .data = std::string(c.interp) + std::string(1, '\0')});
     }
     std::string b = e.Build();
@@ -154,8 +162,8 @@ TEST(ElfSynthetic, OperatingSystemFromOsabiNotesSectionsAndInterpreter) {
 TEST(ElfSynthetic, GoBuildIdFromNoteSegmentWithoutSections) {
   MiniElf e = Basic();
   e.with_sections = false;
-  e.segs.push_back({.type = 4, .flags = 4, .vaddr = 0x400f9c,
-                    .data = e.Note("Go\0", 4, "abc/def/ghi/jkl")});
+  e.segs.push_back(
+      {.type = 4, .flags = 4, .vaddr = 0x400f9c, .data = e.Note("Go\0", 4, "abc/def/ghi/jkl")});
   std::string b = e.Build();
   auto r = OpenBytes(b);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -168,7 +176,10 @@ TEST(ElfSynthetic, BigEndian32GoBuildIdNote) {
   e.machine = 8;
   e.is64 = false;
   e.big = true;
-  e.secs.push_back({.name = ".note.go.buildid", .type = 7, .flags = 2, .addr = 0x400f9c,
+  e.secs.push_back({.name = ".note.go.buildid",
+                    .type = 7,
+                    .flags = 2,
+                    .addr = 0x400f9c,
                     .data = e.Note("Go", 4, "big/endian")});
   std::string b = e.Build();
   auto r = OpenBytes(b);
@@ -191,12 +202,16 @@ TEST(ElfSynthetic, DynamicAndVersionNeedsThroughSegmentsOnly) {
       // String table at vaddr 0x500000.
       std::string strtab = std::string(1, '\0') + "libc.so.6" + std::string(1, '\0') +
                            "GLIBC_2.2.5" + std::string(1, '\0') + "GLIBC_2.34" +
-                           std::string(1, '\0') + "GLIBC_2.17" + std::string(1, '\0') +
-                           "/a:/b" + std::string(1, '\0') + "GLIBC_PRIVATE" + std::string(1, '\0');
+                           std::string(1, '\0') + "GLIBC_2.17" + std::string(1, '\0') + "/a:/b" +
+                           std::string(1, '\0') + "GLIBC_PRIVATE" + std::string(1, '\0');
       const uint64_t kLibc = 1, k225 = 11, k234 = 23, k217 = 34, kPath = 45, kPriv = 51;
       // Verneed at 0x500100: one file, four aux entries.
       std::string vn;
-      auto p16 = [&](uint64_t v) { std::string s; e.Put(s, 0, v, 2); return s; };
+      auto p16 = [&](uint64_t v) {
+        std::string s;
+        e.Put(s, 0, v, 2);
+        return s;
+      };
       vn += p16(1) + p16(4) + e.U32(kLibc) + e.U32(16) + e.U32(0);
       const uint64_t names[] = {k225, k234, kPriv, k217};
       for (int i = 0; i < 4; ++i) {
@@ -208,9 +223,9 @@ TEST(ElfSynthetic, DynamicAndVersionNeedsThroughSegmentsOnly) {
       e.segs.push_back({.type = 1, .flags = 4, .vaddr = 0x500000, .data = data});
       std::string dyn;
       auto entry = [&](uint64_t tag, uint64_t val) { dyn += e.Word(tag) + e.Word(val); };
-      entry(1, kLibc);        // DT_NEEDED
-      entry(15, kPath);       // DT_RPATH
-      entry(5, 0x500000);     // DT_STRTAB
+      entry(1, kLibc);     // DT_NEEDED
+      entry(15, kPath);    // DT_RPATH
+      entry(5, 0x500000);  // DT_STRTAB
       entry(10, strtab.size());
       entry(0x6ffffffe, 0x500100);  // DT_VERNEED
       entry(0x6fffffff, 1);
@@ -226,8 +241,9 @@ TEST(ElfSynthetic, DynamicAndVersionNeedsThroughSegmentsOnly) {
       EXPECT_THAT(l.rpath, ::testing::ElementsAre("/a", "/b"));
       ASSERT_EQ(l.version_needs.size(), 1u);
       EXPECT_EQ(l.version_needs[0].library, "libc.so.6");
-      EXPECT_THAT(l.version_needs[0].versions,
-                  ::testing::ElementsAre("GLIBC_2.2.5", "GLIBC_2.34", "GLIBC_PRIVATE", "GLIBC_2.17"));
+      EXPECT_THAT(
+          l.version_needs[0].versions,
+          ::testing::ElementsAre("GLIBC_2.2.5", "GLIBC_2.34", "GLIBC_PRIVATE", "GLIBC_2.17"));
       EXPECT_EQ(l.version_needs[0].highest, "GLIBC_2.34");
       EXPECT_EQ(l.libc, "glibc");
       EXPECT_EQ(l.kind, LinkKind::kDynamic);

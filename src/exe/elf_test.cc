@@ -31,8 +31,12 @@ std::string Env(const char* name, const std::string& fallback) {
   return v && *v ? v : fallback;
 }
 
-std::string FixturesDir() { return Env("BAREKIT_FIXTURES", std::string(BAREKIT_SOURCE_DIR) + "/build/fixtures"); }
-std::string CorpusDir() { return Env("BAREKIT_CORPUS", Env("HOME", "/root") + "/.cache/barekit-corpus"); }
+std::string FixturesDir() {
+  return Env("BAREKIT_FIXTURES", std::string(BAREKIT_SOURCE_DIR) + "/build/fixtures");
+}
+std::string CorpusDir() {
+  return Env("BAREKIT_CORPUS", Env("HOME", "/root") + "/.cache/barekit-corpus");
+}
 
 // A mapped file and the ObjectFile read from it (the ObjectFile views into the mapping).
 struct Opened {
@@ -53,15 +57,23 @@ std::unique_ptr<Opened> Open(const std::string& path) {
 }
 
 uint32_t SegmentTypeFromReadelf(const std::string& t) {
-  static const std::map<std::string, uint32_t> kTypes = {
-      {"NULL", 0},          {"LOAD", 1},          {"DYNAMIC", 2},
-      {"INTERP", 3},        {"NOTE", 4},          {"PHDR", 6},
-      {"TLS", 7},           {"GNU_EH_FRAME", 0x6474e550}, {"GNU_STACK", 0x6474e551},
-      {"GNU_RELRO", 0x6474e552}, {"GNU_PROPERTY", 0x6474e553}};
+  static const std::map<std::string, uint32_t> kTypes = {{"NULL", 0},
+                                                         {"LOAD", 1},
+                                                         {"DYNAMIC", 2},
+                                                         {"INTERP", 3},
+                                                         {"NOTE", 4},
+                                                         {"PHDR", 6},
+                                                         {"TLS", 7},
+                                                         {"GNU_EH_FRAME", 0x6474e550},
+                                                         {"GNU_STACK", 0x6474e551},
+                                                         {"GNU_RELRO", 0x6474e552},
+                                                         {"GNU_PROPERTY", 0x6474e553}};
   auto it = kTypes.find(t);
   if (it != kTypes.end()) return it->second;
-  if (t.rfind("LOOS+", 0) == 0) return 0x60000000 + static_cast<uint32_t>(testing_util::ParseHex(t.substr(5)));
-  if (t.rfind("LOPROC+", 0) == 0) return 0x70000000 + static_cast<uint32_t>(testing_util::ParseHex(t.substr(7)));
+  if (t.rfind("LOOS+", 0) == 0)
+    return 0x60000000 + static_cast<uint32_t>(testing_util::ParseHex(t.substr(5)));
+  if (t.rfind("LOPROC+", 0) == 0)
+    return 0x70000000 + static_cast<uint32_t>(testing_util::ParseHex(t.substr(7)));
   return 0xffffffff;  // a processor-specific name readelf knows: type not compared
 }
 
@@ -155,8 +167,10 @@ void ExpectMatchesOracles(const std::string& path, const ObjectFile& o) {
   EXPECT_EQ(l.interpreter, r.interpreter);
   EXPECT_EQ(l.needed, r.needed);
   std::vector<std::string> rpath, runpath;
-  for (const auto& p : r.rpath) for (const auto& e : SplitColon(p)) rpath.push_back(e);
-  for (const auto& p : r.runpath) for (const auto& e : SplitColon(p)) runpath.push_back(e);
+  for (const auto& p : r.rpath)
+    for (const auto& e : SplitColon(p)) rpath.push_back(e);
+  for (const auto& p : r.runpath)
+    for (const auto& e : SplitColon(p)) runpath.push_back(e);
   EXPECT_EQ(l.rpath, rpath);
   EXPECT_EQ(l.runpath, runpath);
   const bool bind_now = r.dt_bind_now || Contains(r.flags, "BIND_NOW") || Contains(r.flags1, "NOW");
@@ -166,8 +180,10 @@ void ExpectMatchesOracles(const std::string& path, const ObjectFile& o) {
   const bool dyn = r.type == "DYN";
   EXPECT_EQ(l.pie, dyn && (Contains(r.flags1, "PIE") || !r.interpreter.empty()));
   LinkKind kind = LinkKind::kStatic;
-  if (!r.interpreter.empty() || !r.needed.empty()) kind = LinkKind::kDynamic;
-  else if (dyn && r.has_dynamic) kind = LinkKind::kStaticPie;
+  if (!r.interpreter.empty() || !r.needed.empty())
+    kind = LinkKind::kDynamic;
+  else if (dyn && r.has_dynamic)
+    kind = LinkKind::kStaticPie;
   EXPECT_EQ(LinkKindName(l.kind), LinkKindName(kind));
 
   ASSERT_EQ(l.version_needs.size(), r.verneed.size());
@@ -197,7 +213,8 @@ void ExpectMatchesOracles(const std::string& path, const ObjectFile& o) {
   // `file`: linkage words, stripped, debug info, Go BuildID.
   if (HaveTool("file")) {
     std::string f = Shell("file -b '" + path + "'");
-    if (f.find("static-pie linked") != std::string::npos) EXPECT_EQ(l.kind, LinkKind::kStaticPie) << f;
+    if (f.find("static-pie linked") != std::string::npos)
+      EXPECT_EQ(l.kind, LinkKind::kStaticPie) << f;
     if (f.find("statically linked") != std::string::npos) EXPECT_EQ(l.kind, LinkKind::kStatic) << f;
     if (f.find("dynamically linked") != std::string::npos && r.type == "DYN")
       EXPECT_EQ(l.kind, LinkKind::kDynamic) << f;
@@ -293,7 +310,8 @@ class CompiledC : public ::testing::Test {
     if (!HaveTool(cc)) return "";
     std::string out = *dir_ / name;
     int st = 0;
-    std::string log = Shell(cc + " -O1 " + flags + " -o '" + out + "' '" + (*dir_ / "hello.c") + "' 2>&1", &st);
+    std::string log =
+        Shell(cc + " -O1 " + flags + " -o '" + out + "' '" + (*dir_ / "hello.c") + "' 2>&1", &st);
     EXPECT_EQ(st, 0) << cc << " " << flags << ": " << log;
     return st == 0 ? out : "";
   }
@@ -311,11 +329,11 @@ class CompiledC : public ::testing::Test {
 };
 TempDir* CompiledC::dir_ = nullptr;
 
-#define BUILD_OR_SKIP(var, cc, name, flags)                           \
-  std::string var = Build(cc, name, flags);                           \
-  if (var.empty()) {                                                  \
-    if (!HaveTool(cc)) GTEST_SKIP() << cc << " is not installed";     \
-    return;                                                           \
+#define BUILD_OR_SKIP(var, cc, name, flags)                       \
+  std::string var = Build(cc, name, flags);                       \
+  if (var.empty()) {                                              \
+    if (!HaveTool(cc)) GTEST_SKIP() << cc << " is not installed"; \
+    return;                                                       \
   }
 
 TEST_F(CompiledC, GccDynamicPie) {
@@ -332,7 +350,8 @@ TEST_F(CompiledC, GccDynamicPie) {
   EXPECT_FALSE(f->obj->has_dwarf);
   auto syms = ReadSymbols(*f->obj);
   ASSERT_TRUE(syms.ok());
-  auto main_sym = std::find_if(syms->begin(), syms->end(), [](const Symbol& s) { return s.name == "main"; });
+  auto main_sym =
+      std::find_if(syms->begin(), syms->end(), [](const Symbol& s) { return s.name == "main"; });
   ASSERT_NE(main_sym, syms->end());
   EXPECT_TRUE(main_sym->is_function);
   EXPECT_TRUE(main_sym->is_text);
@@ -509,7 +528,8 @@ TEST_F(CompiledC, CrossArm64AndRiscv64) {
 // Go programs from tests/fixtures/make_fixtures.sh: go-<os>-<arch>[-variant].
 TEST(ElfGo, FixturesMatchReadelfAndName) {
   std::string dir = FixturesDir();
-  if (!fs::is_directory(dir)) GTEST_SKIP() << "no fixtures in " << dir << " (tests/fixtures/make_fixtures.sh)";
+  if (!fs::is_directory(dir))
+    GTEST_SKIP() << "no fixtures in " << dir << " (tests/fixtures/make_fixtures.sh)";
   int seen = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
     std::string name = e.path().filename().string();
@@ -551,15 +571,18 @@ TEST(ElfGo, OperatingSystemsFromNotesAndOsabi) {
   std::ofstream(dir / "go.mod") << "module example.com/hi\n\ngo 1.19\n";
   std::ofstream(dir / "main.go") << "package main\n\nfunc main() { println(\"hi\") }\n";
   const std::vector<std::pair<std::string, std::string>> targets = {
-      {"openbsd", "amd64"}, {"netbsd", "arm64"}, {"freebsd", "386"},
+      {"openbsd", "amd64"}, {"netbsd", "arm64"},  {"freebsd", "386"},
       {"illumos", "amd64"}, {"solaris", "amd64"}, {"android", "arm64"}};
   // (Go's dragonfly binaries carry no note, OSABI or interpreter: only their build info says.)
   for (const auto& [os, arch] : targets) {
     SCOPED_TRACE(os + "/" + arch);
     std::string out = dir / ("hi-" + os + "-" + arch);
     int st = 0;
-    std::string log = Shell("cd '" + dir.path() + "' && CGO_ENABLED=0 GOOS=" + os + " GOARCH=" + arch +
-                          " GOFLAGS=-buildvcs=false GOPROXY=off GOTOOLCHAIN=local go build -o '" + out + "' . 2>&1", &st);
+    std::string log =
+        Shell("cd '" + dir.path() + "' && CGO_ENABLED=0 GOOS=" + os + " GOARCH=" + arch +
+                  " GOFLAGS=-buildvcs=false GOPROXY=off GOTOOLCHAIN=local go build -o '" + out +
+                  "' . 2>&1",
+              &st);
     ASSERT_EQ(st, 0) << log;
     auto f = Open(out);
     ASSERT_TRUE(f->obj.ok()) << f->obj.status().message();
@@ -577,13 +600,18 @@ TEST(ElfCorpus, EveryElfMatchesReadelf) {
   if (!fs::is_directory(dir)) GTEST_SKIP() << "no corpus in " << dir << " (corpus/fetch)";
   int seen = 0;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
     if (!it->is_regular_file() || it->is_symlink() || it->file_size() < 64) continue;
     std::string path = it->path().string();
     char magic[4] = {};
     std::ifstream(path, std::ios::binary).read(magic, 4);
-    if (std::memcmp(magic, "\x7f" "ELF", 4) != 0) continue;
+    if (std::memcmp(magic,
+                    "\x7f"
+                    "ELF",
+                    4) != 0)
+      continue;
     auto f = Open(path);
     ASSERT_TRUE(f->obj.ok()) << path << ": " << f->obj.status().message();
     ExpectMatchesOracles(path, *f->obj);

@@ -94,7 +94,7 @@ struct ReadelfFacts {
   std::string interpreter;
   bool has_dynamic = false;
   std::vector<std::string> needed, rpath, runpath;  // rpath/runpath as written (with ':')
-  std::vector<std::string> flags, flags1;            // words after (FLAGS) / (FLAGS_1) Flags:
+  std::vector<std::string> flags, flags1;           // words after (FLAGS) / (FLAGS_1) Flags:
   bool dt_bind_now = false;
   std::vector<OracleVerneed> verneed;
   std::string go_build_id;
@@ -109,7 +109,8 @@ inline std::string Bracketed(const std::string& line) {
 inline ReadelfFacts ReadelfOracle(const std::string& path) {
   ReadelfFacts f;
   int st = 0;
-  std::string out = Shell("LC_ALL=C readelf --wide -h -S -l -d -V -n '" + path + "' 2>/dev/null", &st);
+  std::string out =
+      Shell("LC_ALL=C readelf --wide -h -S -l -d -V -n '" + path + "' 2>/dev/null", &st);
   if (out.empty()) return f;
   f.ok = true;
   std::istringstream in(out);
@@ -123,18 +124,41 @@ inline ReadelfFacts ReadelfOracle(const std::string& path) {
       size_t s = v.find_first_not_of(' ');
       return s == std::string::npos ? std::string() : v.substr(s);
     };
-    if (line.rfind("  Class:", 0) == 0) f.elf_class = after_colon() == "ELF64" ? 64 : 32;
-    else if (line.rfind("  Data:", 0) == 0) f.little = after_colon().find("little") != std::string::npos;
-    else if (line.rfind("  OS/ABI:", 0) == 0) f.osabi = after_colon();
-    else if (line.rfind("  Type:", 0) == 0) f.type = tok.size() > 1 ? tok[1] : "";
-    else if (line.rfind("  Entry point address:", 0) == 0) f.entry = ParseHex(after_colon());
-    else if (line.rfind("  Number of section headers:", 0) == 0) f.shnum = std::strtoull(after_colon().c_str(), nullptr, 10);
-    if (line.rfind("Section Headers:", 0) == 0) { mode = kSections; continue; }
-    if (line.rfind("Program Headers:", 0) == 0) { mode = kSegments; continue; }
-    if (line.rfind("Dynamic section at offset", 0) == 0) { mode = kDynamic; f.has_dynamic = true; continue; }
-    if (line.rfind("Version needs section", 0) == 0) { mode = kVerneed; continue; }
-    if (line.rfind("Displaying notes found", 0) == 0) { mode = kNotes; continue; }
-    if (line.rfind("Version symbols section", 0) == 0 || line.rfind("Version definition section", 0) == 0 ||
+    if (line.rfind("  Class:", 0) == 0)
+      f.elf_class = after_colon() == "ELF64" ? 64 : 32;
+    else if (line.rfind("  Data:", 0) == 0)
+      f.little = after_colon().find("little") != std::string::npos;
+    else if (line.rfind("  OS/ABI:", 0) == 0)
+      f.osabi = after_colon();
+    else if (line.rfind("  Type:", 0) == 0)
+      f.type = tok.size() > 1 ? tok[1] : "";
+    else if (line.rfind("  Entry point address:", 0) == 0)
+      f.entry = ParseHex(after_colon());
+    else if (line.rfind("  Number of section headers:", 0) == 0)
+      f.shnum = std::strtoull(after_colon().c_str(), nullptr, 10);
+    if (line.rfind("Section Headers:", 0) == 0) {
+      mode = kSections;
+      continue;
+    }
+    if (line.rfind("Program Headers:", 0) == 0) {
+      mode = kSegments;
+      continue;
+    }
+    if (line.rfind("Dynamic section at offset", 0) == 0) {
+      mode = kDynamic;
+      f.has_dynamic = true;
+      continue;
+    }
+    if (line.rfind("Version needs section", 0) == 0) {
+      mode = kVerneed;
+      continue;
+    }
+    if (line.rfind("Displaying notes found", 0) == 0) {
+      mode = kNotes;
+      continue;
+    }
+    if (line.rfind("Version symbols section", 0) == 0 ||
+        line.rfind("Version definition section", 0) == 0 ||
         line.rfind(" Section to Segment mapping", 0) == 0 || line.rfind("Key to Flags", 0) == 0) {
       mode = kNone;
       continue;
@@ -142,7 +166,9 @@ inline ReadelfFacts ReadelfOracle(const std::string& path) {
     switch (mode) {
       case kSections: {
         size_t lb = line.find('['), rb = line.find(']');
-        if (lb == std::string::npos || rb == std::string::npos || line.find("[Nr]") != std::string::npos) break;
+        if (lb == std::string::npos || rb == std::string::npos ||
+            line.find("[Nr]") != std::string::npos)
+          break;
         auto t = Split(line.substr(rb + 1));
         OracleSection s;
         if (line.substr(lb + 1, rb - lb - 1).find_first_not_of(' ') != std::string::npos &&
@@ -181,12 +207,18 @@ inline ReadelfFacts ReadelfOracle(const std::string& path) {
       case kDynamic: {
         if (tok.size() < 2) break;
         const std::string& tag = tok[1];
-        if (tag == "(NEEDED)") f.needed.push_back(Bracketed(line));
-        else if (tag == "(RPATH)") f.rpath.push_back(Bracketed(line));
-        else if (tag == "(RUNPATH)") f.runpath.push_back(Bracketed(line));
-        else if (tag == "(BIND_NOW)") f.dt_bind_now = true;
-        else if (tag == "(FLAGS)") f.flags.insert(f.flags.end(), tok.begin() + 2, tok.end());
-        else if (tag == "(FLAGS_1)" && tok.size() > 3) f.flags1.insert(f.flags1.end(), tok.begin() + 3, tok.end());
+        if (tag == "(NEEDED)")
+          f.needed.push_back(Bracketed(line));
+        else if (tag == "(RPATH)")
+          f.rpath.push_back(Bracketed(line));
+        else if (tag == "(RUNPATH)")
+          f.runpath.push_back(Bracketed(line));
+        else if (tag == "(BIND_NOW)")
+          f.dt_bind_now = true;
+        else if (tag == "(FLAGS)")
+          f.flags.insert(f.flags.end(), tok.begin() + 2, tok.end());
+        else if (tag == "(FLAGS_1)" && tok.size() > 3)
+          f.flags1.insert(f.flags1.end(), tok.begin() + 3, tok.end());
         break;
       }
       case kVerneed: {
@@ -208,18 +240,20 @@ inline ReadelfFacts ReadelfOracle(const std::string& path) {
         std::string hex;
         if (d != std::string::npos) {
           hex = line.substr(d + 17);
-        } else if (std::getline(in, line) && (d = line.find("description data:")) != std::string::npos) {
+        } else if (std::getline(in, line) &&
+                   (d = line.find("description data:")) != std::string::npos) {
           hex = line.substr(d + 17);
         }
-        for (const std::string& b : Split(hex)) f.go_build_id.push_back(static_cast<char>(ParseHex(b)));
+        for (const std::string& b : Split(hex))
+          f.go_build_id.push_back(static_cast<char>(ParseHex(b)));
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   return f;
 }
-
 
 // Builds small synthetic ELF files for cases no compiler here produces: other byte orders and
 // machines, OS notes, extended numbering, hand-placed dynamic and version tables.
@@ -257,8 +291,16 @@ struct MiniElf {
       b[off + i] = static_cast<char>((v >> shift) & 0xff);
     }
   }
-  std::string U32(uint64_t v) const { std::string s; Put(s, 0, v, 4); return s; }
-  std::string Word(uint64_t v) const { std::string s; Put(s, 0, v, is64 ? 8 : 4); return s; }
+  std::string U32(uint64_t v) const {
+    std::string s;
+    Put(s, 0, v, 4);
+    return s;
+  }
+  std::string Word(uint64_t v) const {
+    std::string s;
+    Put(s, 0, v, is64 ? 8 : 4);
+    return s;
+  }
   // One note: namesz, descsz, type, name and descriptor each padded to 4.
   std::string Note(const std::string& name, uint32_t ntype, const std::string& desc) const {
     std::string n = name + std::string(1, '\0');
@@ -273,8 +315,14 @@ struct MiniElf {
     const int w = is64 ? 8 : 4;
     const uint64_t ehsize = is64 ? 64 : 52, phent = is64 ? 56 : 32, shent = is64 ? 64 : 40;
     std::string b(ehsize, '\0');
-    b[0] = 0x7f; b[1] = 'E'; b[2] = 'L'; b[3] = 'F';
-    b[4] = is64 ? 2 : 1; b[5] = big ? 2 : 1; b[6] = 1; b[7] = static_cast<char>(osabi);
+    b[0] = 0x7f;
+    b[1] = 'E';
+    b[2] = 'L';
+    b[3] = 'F';
+    b[4] = is64 ? 2 : 1;
+    b[5] = big ? 2 : 1;
+    b[6] = 1;
+    b[7] = static_cast<char>(osabi);
     Put(b, 16, type, 2);
     Put(b, 18, machine, 2);
     Put(b, 20, 1, 4);
@@ -355,8 +403,8 @@ struct MiniElf {
       };
       for (size_t i = 0; i < secs.size(); ++i) {
         const Sec& s = secs[i];
-        put_sh(i + 1, name_off[i], s.type, s.flags, s.addr, s.offset, s.data.size(), s.link,
-               s.info, s.entsize);
+        put_sh(i + 1, name_off[i], s.type, s.flags, s.addr, s.offset, s.data.size(), s.link, s.info,
+               s.entsize);
       }
       put_sh(shnum - 1, shstrtab_name, 3, 0, 0, names_off, names.size(), 0, 0, 0);
     }

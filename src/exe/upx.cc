@@ -5,8 +5,8 @@
 namespace barekit::exe {
 namespace {
 
-constexpr size_t kWindow = 64 * 1024;  // bytes searched at each end of the file
-constexpr size_t kLInfoWindow = 4096;  // where the ELF l_info header may start
+constexpr size_t kWindow = 64 * 1024;         // bytes searched at each end of the file
+constexpr size_t kLInfoWindow = 4096;         // where the ELF l_info header may start
 constexpr uint32_t kUpxMagicLe = 0x21585055;  // "UPX!" read little-endian
 
 struct Code {
@@ -15,24 +15,20 @@ struct Code {
 };
 // UPX_F_* container codes (UPX's conf.h); big-endian targets are >= 128.
 constexpr Code kFormats[] = {
-    {1, "dos/com"},          {2, "dos/sys"},          {3, "dos/exe"},
-    {4, "djgpp2/coff"},      {5, "watcom/le"},        {6, "vxd/le"},
-    {8, "tmt/adam"},         {9, "win32/pe"},         {10, "linux/i386"},
-    {11, "win16/ne"},        {12, "linux/elf386"},    {13, "linux/sep386"},
-    {14, "linux/sh386"},     {15, "vmlinuz/386"},     {16, "bvmlinuz/386"},
-    {18, "ps1/exe"},         {19, "vmlinux/386"},     {20, "linux/elfi386"},
-    {21, "wince/arm"},       {22, "linux/amd64"},     {23, "linux/arm"},
-    {24, "bsd/i386"},        {25, "bsd/elf386"},      {26, "bsd/sh386"},
-    {27, "vmlinux/amd64"},   {28, "vmlinux/arm"},     {29, "macho/i386"},
-    {30, "linux/mipsel"},    {31, "vmlinuz/arm"},     {32, "macho/arm"},
-    {33, "dylib/i386"},      {34, "macho/amd64"},     {35, "dylib/amd64"},
-    {36, "win64/pe"},        {37, "macho/arm64"},     {39, "linux/ppc64le"},
-    {40, "vmlinux/ppc64le"}, {42, "linux/arm64"},     {43, "win64/arm64"},
-    {44, "win64/arm64ec"},   {129, "atari/tos"},      {130, "solaris/sparc"},
-    {131, "macho/ppc32"},    {132, "linux/ppc32"},    {133, "linux/armeb"},
-    {134, "macho/fat"},      {135, "vmlinux/armeb"},  {136, "vmlinux/ppc32"},
-    {137, "linux/mips"},     {138, "dylib/ppc32"},    {139, "macho/ppc64"},
-    {140, "linux/ppc64"},    {141, "vmlinux/ppc64"},  {142, "dylib/ppc64"},
+    {1, "dos/com"},          {2, "dos/sys"},         {3, "dos/exe"},         {4, "djgpp2/coff"},
+    {5, "watcom/le"},        {6, "vxd/le"},          {8, "tmt/adam"},        {9, "win32/pe"},
+    {10, "linux/i386"},      {11, "win16/ne"},       {12, "linux/elf386"},   {13, "linux/sep386"},
+    {14, "linux/sh386"},     {15, "vmlinuz/386"},    {16, "bvmlinuz/386"},   {18, "ps1/exe"},
+    {19, "vmlinux/386"},     {20, "linux/elfi386"},  {21, "wince/arm"},      {22, "linux/amd64"},
+    {23, "linux/arm"},       {24, "bsd/i386"},       {25, "bsd/elf386"},     {26, "bsd/sh386"},
+    {27, "vmlinux/amd64"},   {28, "vmlinux/arm"},    {29, "macho/i386"},     {30, "linux/mipsel"},
+    {31, "vmlinuz/arm"},     {32, "macho/arm"},      {33, "dylib/i386"},     {34, "macho/amd64"},
+    {35, "dylib/amd64"},     {36, "win64/pe"},       {37, "macho/arm64"},    {39, "linux/ppc64le"},
+    {40, "vmlinux/ppc64le"}, {42, "linux/arm64"},    {43, "win64/arm64"},    {44, "win64/arm64ec"},
+    {129, "atari/tos"},      {130, "solaris/sparc"}, {131, "macho/ppc32"},   {132, "linux/ppc32"},
+    {133, "linux/armeb"},    {134, "macho/fat"},     {135, "vmlinux/armeb"}, {136, "vmlinux/ppc32"},
+    {137, "linux/mips"},     {138, "dylib/ppc32"},   {139, "macho/ppc64"},   {140, "linux/ppc64"},
+    {141, "vmlinux/ppc64"},  {142, "dylib/ppc64"},
 };
 
 std::string_view FindName(const Code* table, size_t n, int code) {
@@ -57,7 +53,8 @@ bool ParsePackHeader(Bytes at, UpxInfo& info) {
   info.pack_version = version;
   info.format = format;
   info.method = method;
-  if (version >= 10 && at.size() >= 28) info.uncompressed_size = LoadUint(at.data() + 24, 4, Endian::kLittle);
+  if (version >= 10 && at.size() >= 28)
+    info.uncompressed_size = LoadUint(at.data() + 24, 4, Endian::kLittle);
   return true;
 }
 
@@ -68,7 +65,8 @@ void ForEachMagic(Bytes region, bool from_end, Fn&& fn) {
   constexpr char kMagic[4] = {'U', 'P', 'X', '!'};
   const std::string_view magic(kMagic, 4);
   if (from_end) {
-    for (size_t p = s.rfind(magic); p != std::string_view::npos; p = p == 0 ? std::string_view::npos : s.rfind(magic, p - 1)) {
+    for (size_t p = s.rfind(magic); p != std::string_view::npos;
+         p = p == 0 ? std::string_view::npos : s.rfind(magic, p - 1)) {
       if (fn(p)) return;
     }
   } else {
@@ -100,13 +98,26 @@ bool HasInfoString(std::string_view text) {
 
 std::string_view UpxInfo::MethodName() const {
   switch (method) {
-    case 2: case 3: case 4: return "NRV2B";
-    case 5: case 6: case 7: return "NRV2D";
-    case 8: case 9: case 10: return "NRV2E";
-    case 14: return "LZMA";
-    case 15: return "deflate";
-    case 16: return "zstd";
-    default: return "";
+    case 2:
+    case 3:
+    case 4:
+      return "NRV2B";
+    case 5:
+    case 6:
+    case 7:
+      return "NRV2D";
+    case 8:
+    case 9:
+    case 10:
+      return "NRV2E";
+    case 14:
+      return "LZMA";
+    case 15:
+      return "deflate";
+    case 16:
+      return "zstd";
+    default:
+      return "";
   }
 }
 

@@ -44,7 +44,8 @@ std::string PackedElf(bool with_strings, bool with_pack_header, int method) {
   MiniElf e;
   e.with_sections = false;
   std::string body;
-  body += Le32(0) + "UPX!" + std::string("\xd4\x0c", 2) + static_cast<char>(13) + static_cast<char>(22);
+  body +=
+      Le32(0) + "UPX!" + std::string("\xd4\x0c", 2) + static_cast<char>(13) + static_cast<char>(22);
   body += Le32(0) + Le32(1'500'000) + Le32(1'500'000);  // p_info
   body += Le32(1'500'000) + Le32(600'000) + static_cast<char>(method) + std::string(3, '\0');
   body += std::string(200, '\x5a');
@@ -113,7 +114,8 @@ TEST(Upx, OrdinaryBinariesAreNotPacked) {
 
 TEST(Upx, PackHeaderWithInvalidFieldsIsIgnored) {
   // Unknown format 200 and method 99: not a PackHeader, and without the strings not UPX.
-  std::string b = std::string(64, '\0') + "UPX!" + std::string("\x0d\xc8\x63\x09", 4) + std::string(64, '\0');
+  std::string b =
+      std::string(64, '\0') + "UPX!" + std::string("\x0d\xc8\x63\x09", 4) + std::string(64, '\0');
   EXPECT_FALSE(DetectUpx(AsBytes(b)).has_value());
 }
 
@@ -128,8 +130,10 @@ TEST(Upx, RealUpxWhenInstalled) {
   testing_util::TempDir dir;
   std::ofstream(dir / "h.c") << "#include <stdio.h>\nint main(){puts(\"hi\");return 0;}\n";
   int st = 0;
-  std::string log = testing_util::Shell("gcc -O2 -static -o '" + (dir / "h") + "' '" + (dir / "h.c") +
-                                        "' 2>&1 && " + upx + " -q --lzma '" + (dir / "h") + "' 2>&1", &st);
+  std::string log =
+      testing_util::Shell("gcc -O2 -static -o '" + (dir / "h") + "' '" + (dir / "h.c") +
+                              "' 2>&1 && " + upx + " -q --lzma '" + (dir / "h") + "' 2>&1",
+                          &st);
   ASSERT_EQ(st, 0) << log;
   auto m = MappedFile::Open(dir / "h");
   ASSERT_TRUE(m.ok());
