@@ -255,7 +255,7 @@ TEST(Pe, FlippedBytesAreHandled) {
   // The headers plus the import directory's section are where the reader looks.
   size_t span = std::min<size_t>(bytes.size(), lfanew + 0x400);
   uint64_t rng = 0x9e3779b97f4a7c15u;
-  for (int i = 0; i < 20000; ++i) {
+  for (int i = 0; i < 5000; ++i) {
     rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
     size_t off = rng % span;
     char saved = bytes[off];
