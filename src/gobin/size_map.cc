@@ -1,6 +1,7 @@
 #include "gobin/size_map.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <unordered_map>
 
 #include "fmt/format.h"
@@ -277,11 +278,13 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
     n.file_bytes = end - start;
     n.vm_bytes = s->alloc ? s->size : 0;
 
-    if (table != nullptr && !table->funcs.empty()) {
+    const bool code_section = s->executable && s->addr != 0;
+    const bool table_section = tab_off >= start && tab_off < end;
+    if (table != nullptr && !table->funcs.empty() && (code_section || table_section)) {
       std::vector<uint64_t> bytes(ix.package.size()), funcs(ix.package.size());
       std::string shared_label;
       uint64_t shared = 0;
-      if (s->executable && s->addr != 0) {
+      if (code_section) {
         // Code: each function's [entry, entry+size) mapped to file offsets.
         const auto& fs = table->funcs;
         auto first = std::lower_bound(fs.begin(), fs.end(), s->addr,
@@ -294,7 +297,7 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
         };
         code([&](uint64_t, uint64_t, uint32_t id) { funcs[id] += 1; });
         AttributeStream(code, start, end, &bytes);
-      } else if (tab_off >= start && tab_off < end) {
+      } else {
         // Function table: each function's name and _func record (with its pcdata/funcdata
         // offsets, up to the next record). Shared sub-tables stay unattributed, named.
         const uint64_t tab_end = std::min(end, tab_off + table->size);
@@ -312,11 +315,16 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
         if (!std::is_sorted(recs.begin(), recs.end())) std::sort(recs.begin(), recs.end());
         auto names = [&](const auto& emit) {
           // Functions may share a name string; each is counted once, for the first.
-          Bits seen(table->data.size());
+          uint64_t lo = UINT64_MAX, hi = 0;
+          for (size_t i = 0; i < n; ++i) {
+            lo = std::min(lo, table->NameOffset(fs[i]));
+            hi = std::max(hi, table->NameOffset(fs[i]) + 1);
+          }
+          Bits seen(static_cast<size_t>(hi - lo));
           for (size_t i = 0; i < n; ++i) {
             const uint64_t at = table->NameOffset(fs[i]);
-            if (at >= seen.size() || seen.Test(at)) continue;
-            seen.Set(at);
+            if (seen.Test(at - lo)) continue;
+            seen.Set(at - lo);
             emit(tab_off + at, tab_off + at + fs[i].name.size() + 1, of[i]);
           }
         };
