@@ -11,6 +11,8 @@ function(barekit_module name)
     add_executable(${name}_test ${tests})
     target_link_libraries(${name}_test barekit_${name} GTest::gtest_main GTest::gmock)
     target_compile_definitions(${name}_test PRIVATE BAREKIT_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+    # gtest's ASSERT_*/EXPECT_* macros guard their own else; `if (x) EXPECT_TRUE(y);` is fine.
+    target_compile_options(${name}_test PRIVATE -Wno-dangling-else)
     # gtest's headers dominate a test file's compile time; parse them once per test binary.
     target_precompile_headers(${name}_test PRIVATE <gtest/gtest.h> <gmock/gmock.h>)
     gtest_discover_tests(${name}_test PROPERTIES LABELS unit DISCOVERY_TIMEOUT 60)

@@ -46,7 +46,9 @@ void OpenAndTouchEverything(Bytes b) {
       if (s.alloc) (void)o.AddrToOffset(s.addr);
     }
     for (const Segment& g : o.segments) {
-      if (g.filesz > 0) ASSERT_TRUE(RangeFits(g.offset, g.filesz, b.size()));
+      if (g.filesz > 0) {
+        ASSERT_TRUE(RangeFits(g.offset, g.filesz, b.size()));
+      }
       (void)o.ReadFrom(g.vaddr);
     }
     // Names and notes are views into the input.
