@@ -489,11 +489,7 @@ void ReadSymbolFacts(const Header& h, const std::vector<RawSection>& raw, Object
   }
 }
 
-}  // namespace
-}  // namespace elf
-
-Result<ObjectFile> TryOpenElf(Bytes data) {
-  using namespace elf;
+Result<ObjectFile> Open(Bytes data) {
   if (data.size() < 4 || std::memcmp(data.data(),
                                      "\x7f"
                                      "ELF",
@@ -530,5 +526,10 @@ Result<ObjectFile> TryOpenElf(Bytes data) {
   }
   return obj;
 }
+
+}  // namespace
+}  // namespace elf
+
+Result<ObjectFile> TryOpenElf(Bytes data) { return elf::Open(data); }
 
 }  // namespace barekit::exe

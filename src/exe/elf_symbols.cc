@@ -6,7 +6,9 @@
 namespace barekit::exe {
 
 Result<std::vector<Symbol>> ReadElfSymbols(const ObjectFile& obj) {
-  using namespace elf;
+  using elf::Field;
+  using elf::Hex;
+  using elf::kShtSymtab;
   if (!obj.symtab) {
     for (size_t i = 0; i < obj.sections.size(); ++i) {
       if (obj.sections[i].type == kShtSymtab && obj.has_symtab) {

@@ -5,9 +5,9 @@
 namespace barekit::exe {
 namespace {
 
-constexpr size_t kWindow = 64 * 1024;         // bytes searched at each end of the file
-constexpr size_t kLInfoWindow = 4096;         // where the ELF l_info header may start
-constexpr uint32_t kUpxMagicLe = 0x21585055;  // "UPX!" read little-endian
+constexpr size_t kWindow = size_t{64} * 1024;  // bytes searched at each end of the file
+constexpr size_t kLInfoWindow = 4096;          // where the ELF l_info header may start
+constexpr uint32_t kUpxMagicLe = 0x21585055;   // "UPX!" read little-endian
 
 struct Code {
   int code;
