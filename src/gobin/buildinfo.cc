@@ -72,7 +72,7 @@ std::optional<uint64_t> DataStart(const exe::ObjectFile& obj) {
 }
 
 struct Blob {
-  Bytes bytes;          // from the magic to the end of the region holding it
+  Bytes bytes;  // from the magic to the end of the region holding it
   uint64_t file_offset;
 };
 
@@ -149,7 +149,8 @@ Status DecodeBlob(const exe::ObjectFile& obj, const Blob& blob, BuildInfo* info)
     r.set_endian(e);
     uint64_t version_ptr = *r.Word(ptr_size);
     uint64_t mod_ptr = *r.Word(ptr_size);
-    BK_ASSIGN_OR_RETURN(version, ReadGoString(obj, version_ptr, ptr_size, e, "runtime.buildVersion"));
+    BK_ASSIGN_OR_RETURN(version,
+                        ReadGoString(obj, version_ptr, ptr_size, e, "runtime.buildVersion"));
     BK_ASSIGN_OR_RETURN(mod, ReadGoString(obj, mod_ptr, ptr_size, e, "runtime.modinfo"));
   }
   if (version.empty()) return Status::Corrupt("empty Go version");
@@ -175,13 +176,15 @@ Result<BuildInfo> ReadBuildInfo(const exe::ObjectFile& obj) {
   auto start = DataStart(obj);
   if (!start) return Status::NotFound("no Go build info (no data section or segment)");
   auto region = obj.ReadFrom(*start);
-  if (!region) return Status::NotFound("no Go build info (data at " + Hex(*start) + " is not in the file)");
+  if (!region)
+    return Status::NotFound("no Go build info (data at " + Hex(*start) + " is not in the file)");
   auto blob = FindMagic(obj, *region);
   if (!blob) return Status::NotFound("no Go build info");
   BuildInfo info;
   info.blob_offset = blob->file_offset;
   Status st = DecodeBlob(obj, *blob, &info);
-  if (!st.ok()) return Status::Corrupt("build info at " + Hex(blob->file_offset) + ": " + st.message());
+  if (!st.ok())
+    return Status::Corrupt("build info at " + Hex(blob->file_offset) + ": " + st.message());
   return info;
 }
 
@@ -191,7 +194,7 @@ std::optional<std::string> ReadGoBuildId(const exe::ObjectFile& obj) {
   // string at the very start of the text; Go's reader looks in its first 32 KB.
   constexpr std::string_view kPrefix = "\xff Go build ID: \"";
   constexpr std::string_view kEnd = "\"\n \xff";
-  constexpr size_t kReadSize = 32 * 1024;
+  constexpr size_t kReadSize = size_t{32} * 1024;
   const exe::Section* text = nullptr;
   for (const exe::Section& s : obj.sections) {
     if (s.executable && s.file_size > 0) {

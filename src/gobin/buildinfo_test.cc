@@ -1,10 +1,10 @@
 #include "gobin/buildinfo.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -79,7 +79,9 @@ TEST(ModInfo, QuotedKeysAndValues) {
   ASSERT_EQ(bi.settings.size(), 4u);
   EXPECT_EQ(bi.settings[0].key, "a key");
   EXPECT_EQ(bi.settings[0].value, "raw \\n value");
-  EXPECT_EQ(bi.settings[1].value, "all=-N -l\tA\xc3\xa9\xf0\x9f\x98\x80" "A");
+  EXPECT_EQ(bi.settings[1].value,
+            "all=-N -l\tA\xc3\xa9\xf0\x9f\x98\x80"
+            "A");
   EXPECT_EQ(bi.settings[2].value, "");
   EXPECT_EQ(bi.settings[3].key, "k");
   // Formatting quotes with strconv.Quote: raw strings come back double-quoted.
@@ -102,7 +104,8 @@ TEST(ModInfo, PathOnlyAndUnterminatedLastLine) {
   BuildInfo bi;
   bi.go_version = "go1.19.8";
   // Go ignores text after the last newline and lines it does not know.
-  ASSERT_TRUE(ParseModInfo("path\tcommand-line-arguments\nweird\tline\nbuild\tGOOS=linux", &bi).ok());
+  ASSERT_TRUE(
+      ParseModInfo("path\tcommand-line-arguments\nweird\tline\nbuild\tGOOS=linux", &bi).ok());
   EXPECT_EQ(bi.path, "command-line-arguments");
   EXPECT_TRUE(bi.settings.empty());
   EXPECT_EQ(FormatGoVersionM("a b", bi), "a b: go1.19.8\n\tpath\tcommand-line-arguments\n");
@@ -353,8 +356,8 @@ TEST(ReadBuildInfo, BadModuleTextIsCorruptWithOffset) {
 }
 
 // Go 1.13-1.17: the header holds pointers to two Go string headers {ptr, len}.
-std::vector<std::byte> PointerImage(uint64_t base, int ptr_size, Endian e,
-                                    std::string_view version, std::string_view mod) {
+std::vector<std::byte> PointerImage(uint64_t base, int ptr_size, Endian e, std::string_view version,
+                                    std::string_view mod) {
   Image img;
   img.PutString("\xff Go buildinf:");
   img.Put(static_cast<uint64_t>(ptr_size), 1, e);
@@ -587,6 +590,41 @@ void CompareWithGo(const std::string& dir, size_t min_files) {
   EXPECT_GE(compared, min_files);
 }
 
+std::string RunCommand(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+// The Go build ID of every Go binary (ELF note, PE and Mach-O text prefix) equals what
+// `go tool buildid` prints.
+void CompareBuildIdsWithGo(const std::string& dir, size_t min_files) {
+  if (!fs::is_directory(dir)) GTEST_SKIP() << dir << " absent";
+  if (std::system("go version >/dev/null 2>&1") != 0) GTEST_SKIP() << "no go tool";
+  size_t compared = 0;
+  for (const auto& [file, text] : GoVersionM(dir)) {
+    std::string want = RunCommand("go tool buildid '" + file + "' 2>/dev/null");
+    if (want.empty() || want.back() != '\n') continue;
+    want.pop_back();
+    auto mapped = MappedFile::Open(file);
+    ASSERT_TRUE(mapped.ok()) << file;
+    auto objs = exe::OpenObject(mapped->bytes());
+    ASSERT_TRUE(objs.ok()) << file;
+    EXPECT_EQ(ReadGoBuildId(objs->front()).value_or("<none>"), want) << file;
+    ++compared;
+  }
+  std::printf("compared %zu build IDs under %s with go tool buildid\n", compared, dir.c_str());
+  EXPECT_GE(compared, min_files);
+}
+
+TEST(GoBuildIdOracle, Fixtures) { CompareBuildIdsWithGo(FixturesDir(), 30); }
+TEST(GoBuildIdOracle, Corpus) { CompareBuildIdsWithGo(CorpusDir(), 10); }
+
 TEST(GoVersionOracle, Fixtures) { CompareWithGo(FixturesDir(), 30); }
 
 // The hand-laid ELF seeds of the fuzz target (inline layout, GOPATH build, 32-bit big-endian
@@ -594,7 +632,8 @@ TEST(GoVersionOracle, Fixtures) { CompareWithGo(FixturesDir(), 30); }
 TEST(GoVersionOracle, HandLaidSeeds) {
   fs::path seeds = fs::path(BAREKIT_SOURCE_DIR) / "fuzz/seeds/gobin_buildinfo_fuzz";
   if (!fs::is_directory(seeds)) GTEST_SKIP() << seeds << " absent";
-  fs::path dir = fs::temp_directory_path() / ("barekit-buildinfo-seeds-" + std::to_string(getpid()));
+  fs::path dir =
+      fs::temp_directory_path() / ("barekit-buildinfo-seeds-" + std::to_string(getpid()));
   fs::create_directories(dir);
   for (const auto& e : fs::directory_iterator(seeds)) {
     if (e.path().extension() != ".elf") continue;

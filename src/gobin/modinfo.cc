@@ -104,14 +104,30 @@ bool UnquoteChar(std::string_view* s, char quote, char32_t* value, bool* multiby
   char e = (*s)[1];
   s->remove_prefix(2);
   switch (e) {
-    case 'a': *value = '\a'; return true;
-    case 'b': *value = '\b'; return true;
-    case 'f': *value = '\f'; return true;
-    case 'n': *value = '\n'; return true;
-    case 'r': *value = '\r'; return true;
-    case 't': *value = '\t'; return true;
-    case 'v': *value = '\v'; return true;
-    case '\\': *value = '\\'; return true;
+    case 'a':
+      *value = '\a';
+      return true;
+    case 'b':
+      *value = '\b';
+      return true;
+    case 'f':
+      *value = '\f';
+      return true;
+    case 'n':
+      *value = '\n';
+      return true;
+    case 'r':
+      *value = '\r';
+      return true;
+    case 't':
+      *value = '\t';
+      return true;
+    case 'v':
+      *value = '\v';
+      return true;
+    case '\\':
+      *value = '\\';
+      return true;
     case 'x':
     case 'u':
     case 'U': {
@@ -131,7 +147,14 @@ bool UnquoteChar(std::string_view* s, char quote, char32_t* value, bool* multiby
       *value = v;
       return true;
     }
-    case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7': {
       char32_t v = static_cast<char32_t>(e - '0');
       if (s->size() < 2) return false;
       for (size_t j = 0; j < 2; ++j) {
@@ -221,23 +244,23 @@ bool Unquote(std::string_view in, bool unescape, std::string* out, std::string_v
 // except C1 controls, format characters, separators and spaces other than U+0020, surrogates,
 // private use and noncharacters. Unassigned code points are treated as printable, unlike Go.
 bool IsPrintNonAscii(char32_t r) {
-  if (r < 0xA0) return false;                                // C1 controls, DEL handled before
-  if (r == 0xA0 || r == 0xAD || r == 0x1680) return false;   // NBSP, soft hyphen, ogham space
-  if (r >= 0x600 && r <= 0x605) return false;                // Arabic number signs (Cf)
+  if (r < 0xA0) return false;                               // C1 controls, DEL handled before
+  if (r == 0xA0 || r == 0xAD || r == 0x1680) return false;  // NBSP, soft hyphen, ogham space
+  if (r >= 0x600 && r <= 0x605) return false;               // Arabic number signs (Cf)
   if (r == 0x61C || r == 0x6DD || r == 0x70F || r == 0x180E) return false;
-  if (r >= 0x2000 && r <= 0x200F) return false;              // spaces, ZW*, LRM/RLM
-  if (r >= 0x2028 && r <= 0x202F) return false;              // line/para sep, bidi, NNBSP
-  if (r >= 0x205F && r <= 0x206F) return false;              // MMSP, invisible operators
+  if (r >= 0x2000 && r <= 0x200F) return false;  // spaces, ZW*, LRM/RLM
+  if (r >= 0x2028 && r <= 0x202F) return false;  // line/para sep, bidi, NNBSP
+  if (r >= 0x205F && r <= 0x206F) return false;  // MMSP, invisible operators
   if (r == 0x3000 || r == 0xFEFF) return false;
-  if (r >= 0xD800 && r <= 0xF8FF) return false;              // surrogates, private use
-  if (r >= 0xFFF9 && r <= 0xFFFB) return false;              // interlinear annotation
-  if ((r & 0xFFFE) == 0xFFFE) return false;                  // noncharacters
+  if (r >= 0xD800 && r <= 0xF8FF) return false;  // surrogates, private use
+  if (r >= 0xFFF9 && r <= 0xFFFB) return false;  // interlinear annotation
+  if ((r & 0xFFFE) == 0xFFFE) return false;      // noncharacters
   if (r >= 0xFDD0 && r <= 0xFDEF) return false;
   if (r == 0x110BD || r == 0x110CD) return false;
   if (r >= 0x1BCA0 && r <= 0x1BCA3) return false;
   if (r >= 0x1D173 && r <= 0x1D17A) return false;
   if (r == 0xE0001 || (r >= 0xE0020 && r <= 0xE007F)) return false;  // tags
-  if (r >= 0xF0000) return false;                            // planes 15-16: private use
+  if (r >= 0xF0000) return false;                                    // planes 15-16: private use
   return true;
 }
 
@@ -254,14 +277,29 @@ void AppendEscapedRune(std::string* out, char32_t r) {
     return;
   }
   switch (r) {
-    case '\a': out->append("\\a"); return;
-    case '\b': out->append("\\b"); return;
-    case '\f': out->append("\\f"); return;
-    case '\n': out->append("\\n"); return;
-    case '\r': out->append("\\r"); return;
-    case '\t': out->append("\\t"); return;
-    case '\v': out->append("\\v"); return;
-    default: break;
+    case '\a':
+      out->append("\\a");
+      return;
+    case '\b':
+      out->append("\\b");
+      return;
+    case '\f':
+      out->append("\\f");
+      return;
+    case '\n':
+      out->append("\\n");
+      return;
+    case '\r':
+      out->append("\\r");
+      return;
+    case '\t':
+      out->append("\\t");
+      return;
+    case '\v':
+      out->append("\\v");
+      return;
+    default:
+      break;
   }
   if (r < ' ' || r == 0x7F) {
     out->append("\\x");
@@ -379,8 +417,7 @@ Status ParseModInfo(std::string_view text, BuildInfo* info) {
   auto read_module = [&](std::string_view cols, Module* m) -> Status {
     std::vector<std::string_view> elem = SplitTabs(cols);
     if (elem.size() != 2 && elem.size() != 3) {
-      return ParseError(line_num,
-                        "expected 2 or 3 columns; got " + std::to_string(elem.size()));
+      return ParseError(line_num, "expected 2 or 3 columns; got " + std::to_string(elem.size()));
     }
     *m = Module{};
     m->path = elem[0];
@@ -410,8 +447,8 @@ Status ParseModInfo(std::string_view text, BuildInfo* info) {
     } else if (line.starts_with("=>\t")) {
       std::vector<std::string_view> elem = SplitTabs(line.substr(3));
       if (elem.size() != 3) {
-        return ParseError(line_num, "expected 3 columns for replacement; got " +
-                                        std::to_string(elem.size()));
+        return ParseError(line_num,
+                          "expected 3 columns for replacement; got " + std::to_string(elem.size()));
       }
       if (last == Last::kNone) {
         return ParseError(line_num, "replacement with no module on previous line");
