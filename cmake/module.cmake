@@ -15,6 +15,6 @@ function(barekit_module name)
     target_compile_options(${name}_test PRIVATE -Wno-dangling-else)
     # gtest's headers dominate a test file's compile time; parse them once per test binary.
     target_precompile_headers(${name}_test PRIVATE <gtest/gtest.h> <gmock/gmock.h>)
-    gtest_discover_tests(${name}_test PROPERTIES LABELS unit DISCOVERY_TIMEOUT 60)
+    gtest_discover_tests(${name}_test PROPERTIES LABELS "${BAREKIT_UNIT_LABELS}" DISCOVERY_TIMEOUT 60)
   endif()
 endfunction()
