@@ -37,7 +37,8 @@ int Fail(std::string_view path, const Status& s) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    fmt::print(stderr, "usage: pclntab_bench functions|packages|size|packages+size|version|info FILE\n");
+    fmt::print(stderr,
+               "usage: pclntab_bench functions|packages|size|packages+size|version|info FILE\n");
     return 2;
   }
   std::string_view mode = argv[1];
@@ -104,7 +105,8 @@ int main(int argc, char** argv) {
     auto g = gobin::RecoverGoVersion(obj, table.ok() ? &*table : nullptr);
     fmt::format_to(std::back_inserter(out), "version {} ({})\ngoos {} ({})\ngoarch {} ({})\n",
                    g.version, g.version_source, g.goos, g.goos_source, g.goarch, g.goarch_source);
-    if (!g.layout_hint.empty()) fmt::format_to(std::back_inserter(out), "layout {}\n", g.layout_hint);
+    if (!g.layout_hint.empty())
+      fmt::format_to(std::back_inserter(out), "layout {}\n", g.layout_hint);
   } else {
     fmt::print(stderr, "unknown mode {}\n", mode);
     return 2;

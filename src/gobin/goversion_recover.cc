@@ -52,20 +52,20 @@ bool FindStringHeader(const exe::ObjectFile& obj, const std::vector<VersionStrin
       for (size_t i = fix; i + 2 * ps <= d->size(); i += ps) {
         uint64_t p = LoadUint(d->data() + i, ps, obj.endian);
         if (p < lo || p > hi) continue;
-        auto it = std::lower_bound(
-            cands.begin(), cands.end(), p,
-            [](const VersionString& v, uint64_t a) { return v.addr < a; });
+        auto it = std::lower_bound(cands.begin(), cands.end(), p,
+                                   [](const VersionString& v, uint64_t a) { return v.addr < a; });
         if (it == cands.end() || it->addr != p) continue;
         uint64_t len = LoadUint(d->data() + i + ps, ps, obj.endian);
         if (len < it->prefix_len || len > it->prefix_len + 64) continue;
         auto str = obj.ReadAt(p, len);
         if (!str) continue;
         std::string_view v = AsStringView(*str);
-        if (!std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; })) continue;
+        if (!std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
+          continue;
         g->version = std::string(v);
-        g->version_source = fmt::format(
-            "runtime.buildVersion: string header at {:#x} ({}) pointing to {:#x} ({})",
-            s.addr + i, s.name, p, it->section);
+        g->version_source =
+            fmt::format("runtime.buildVersion: string header at {:#x} ({}) pointing to {:#x} ({})",
+                        s.addr + i, s.name, p, it->section);
         return true;
       }
     }
@@ -97,7 +97,8 @@ bool FromRt0Function(const FunctionTable& t, GoVersionGuess* g) {
 // .../rt0_<goos>_<goarch>.s in the file table (survives -trimpath as runtime/rt0_...).
 bool FromRt0File(const FunctionTable& t, GoVersionGuess* g) {
   std::string_view data = AsStringView(t.data);
-  for (size_t at = data.find("rt0_"); at != std::string_view::npos; at = data.find("rt0_", at + 4)) {
+  for (size_t at = data.find("rt0_"); at != std::string_view::npos;
+       at = data.find("rt0_", at + 4)) {
     if (at == 0 || data[at - 1] != '/') continue;
     std::string_view name = data.substr(at + 4, 48);
     size_t dot = name.find(".s");
@@ -105,8 +106,8 @@ bool FromRt0File(const FunctionTable& t, GoVersionGuess* g) {
     if (dot == std::string_view::npos || u == std::string_view::npos || u > dot) continue;
     std::string_view os = name.substr(0, u), arch = name.substr(u + 1, dot - u - 1);
     if (os.empty() || arch.empty() || arch.find('_') != std::string_view::npos) continue;
-    const std::string src = fmt::format("pclntab file name rt0_{}_{}.s at table offset {:#x}", os,
-                                        arch, at);
+    const std::string src =
+        fmt::format("pclntab file name rt0_{}_{}.s at table offset {:#x}", os, arch, at);
     g->goos = std::string(os);
     g->goos_source = src;
     g->goarch = std::string(arch);
@@ -124,7 +125,9 @@ std::string_view RuntimeFileToken(std::string_view data, std::string_view prefix
        at = data.find(prefix, at + prefix.size())) {
     std::string_view rest = data.substr(at + prefix.size(), 24);
     size_t n = 0;
-    while (n < rest.size() && ((rest[n] >= 'a' && rest[n] <= 'z') || (rest[n] >= '0' && rest[n] <= '9'))) ++n;
+    while (n < rest.size() &&
+           ((rest[n] >= 'a' && rest[n] <= 'z') || (rest[n] >= '0' && rest[n] <= '9')))
+      ++n;
     if (n == 0 || !rest.substr(n).starts_with(suffix)) continue;
     *at_out = at;
     return rest.substr(0, n);
@@ -138,7 +141,8 @@ bool FromRuntimeFiles(const FunctionTable& t, GoVersionGuess* g) {
   std::string_view os = RuntimeFileToken(data, "runtime/os_", ".go", &at);
   if (!os.empty()) {
     g->goos = std::string(os);
-    g->goos_source = fmt::format("pclntab file name runtime/os_{}.go at table offset {:#x}", os, at);
+    g->goos_source =
+        fmt::format("pclntab file name runtime/os_{}.go at table offset {:#x}", os, at);
   }
   std::string_view arch = RuntimeFileToken(data, "runtime/asm_", ".s", &at);
   if (!arch.empty()) {
@@ -194,19 +198,25 @@ GoVersionGuess RecoverGoVersion(const exe::ObjectFile& obj, const FunctionTable*
         continue;
       }
       g.version = std::string(v);
-      g.version_source =
-          fmt::format("string scan: first Go release string at {:#x} ({}), no string header "
-                      "found in data (estimate)",
-                      c.addr, c.section);
+      g.version_source = fmt::format(
+          "string scan: first Go release string at {:#x} ({}), no string header "
+          "found in data (estimate)",
+          c.addr, c.section);
       break;
     }
   }
   if (table != nullptr) {
     if (!FromRt0Function(*table, &g) && !FromRt0File(*table, &g)) FromRuntimeFiles(*table, &g);
     switch (table->header.version) {
-      case PclntabVersion::kGo12: g.layout_hint = "go1.2-go1.15"; break;
-      case PclntabVersion::kGo116: g.layout_hint = "go1.16-go1.17"; break;
-      case PclntabVersion::kGo118: g.layout_hint = "go1.18-go1.19"; break;
+      case PclntabVersion::kGo12:
+        g.layout_hint = "go1.2-go1.15";
+        break;
+      case PclntabVersion::kGo116:
+        g.layout_hint = "go1.16-go1.17";
+        break;
+      case PclntabVersion::kGo118:
+        g.layout_hint = "go1.18-go1.19";
+        break;
       case PclntabVersion::kGo120:
         g.layout_hint = table->header.header_text_start == 0 ? "go1.26+" : "go1.20-go1.25";
         break;

@@ -40,7 +40,8 @@ std::string GoVersionOf(const std::string& path) {
 
 TEST(RecoverGoVersion, MatchesGoVersionAndFindsStrippedBuildInfoRows) {
   const char* env = std::getenv("BAREKIT_CORPUS");
-  std::string dir = env != nullptr ? env : std::string(std::getenv("HOME")) + "/.cache/barekit-corpus";
+  std::string dir =
+      env != nullptr ? env : std::string(std::getenv("HOME")) + "/.cache/barekit-corpus";
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec) || std::system("go version >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "no corpus under " << dir << " or no go toolchain";

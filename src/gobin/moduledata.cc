@@ -14,8 +14,8 @@ constexpr int kWindowWords = 96;  // the struct prefix we read: slices, pcs, tex
 // .noptrdata, then the rest of the non-executable sections with file bytes.
 std::vector<const exe::Section*> DataSections(const exe::ObjectFile& obj) {
   std::vector<const exe::Section*> out;
-  for (std::string_view n : {".go.module", "__go_module", ".noptrdata", "__noptrdata", ".data",
-                             "__data"}) {
+  for (std::string_view n :
+       {".go.module", "__go_module", ".noptrdata", "__noptrdata", ".data", "__data"}) {
     if (const exe::Section* s = obj.FindSection(n); s != nullptr && s->file_size > 0) {
       out.push_back(s);
     }
@@ -57,7 +57,8 @@ bool SlicesMatch(const Words& w, uint64_t pclntab_addr, const PclntabHeader& h) 
 bool FindPcWords(const Words& w, const PclntabHeader& h, ModuleData* md) {
   const bool relative = h.version >= PclntabVersion::kGo118;
   const int start = FirstPcWord(h.version);
-  for (int k = std::max(1, start - 4); k <= start + 6 && static_cast<size_t>(k + 4) <= w.count(); ++k) {
+  for (int k = std::max(1, start - 4); k <= start + 6 && static_cast<size_t>(k + 4) <= w.count();
+       ++k) {
     uint64_t minpc = w[k], maxpc = w[k + 1], text = w[k + 2], etext = w[k + 3];
     if (text == 0 || minpc < text || maxpc < minpc || etext < text) continue;
     if (relative) {

@@ -16,14 +16,14 @@
 namespace barekit::gobin {
 
 struct ModuleData {
-  uint64_t addr = 0;         // virtual address of the struct
-  uint64_t file_offset = 0;  // its file offset in the object
-  std::string where;         // "section .go.module", "symbol runtime.firstmoduledata",
-                             // "scan of .noptrdata", ...
-  uint64_t pclntab_addr = 0; // first word: pcHeader* (1.16+) or the pclntable data (<1.16)
+  uint64_t addr = 0;          // virtual address of the struct
+  uint64_t file_offset = 0;   // its file offset in the object
+  std::string where;          // "section .go.module", "symbol runtime.firstmoduledata",
+                              // "scan of .noptrdata", ...
+  uint64_t pclntab_addr = 0;  // first word: pcHeader* (1.16+) or the pclntable data (<1.16)
   uint64_t minpc = 0, maxpc = 0;
   uint64_t text = 0, etext = 0;
-  int text_word = 0;         // index of the `text` word in the struct (layout differs by Go version)
+  int text_word = 0;  // index of the `text` word in the struct (layout differs by Go version)
   std::vector<TextSection> text_sections;  // textsectmap; empty when not found or single
 };
 

@@ -15,11 +15,16 @@ bool CoveredBy(std::string_view pkg, std::string_view mod) {
 
 std::string_view ModuleKindName(ModuleKind k) {
   switch (k) {
-    case ModuleKind::kMain: return "main";
-    case ModuleKind::kDependency: return "dep";
-    case ModuleKind::kStdlib: return "std";
-    case ModuleKind::kGenerated: return "generated";
-    case ModuleKind::kUnknown: return "unknown";
+    case ModuleKind::kMain:
+      return "main";
+    case ModuleKind::kDependency:
+      return "dep";
+    case ModuleKind::kStdlib:
+      return "std";
+    case ModuleKind::kGenerated:
+      return "generated";
+    case ModuleKind::kUnknown:
+      return "unknown";
   }
   return "?";
 }

@@ -55,8 +55,12 @@ TEST(ModuleMapper, WithoutBuildInfo) {
 
 TEST(SizeByPackage, SumsSizesAndUnescapesPaths) {
   FunctionTable t;
-  const char* names[] = {"main.main", "gopkg.in/yaml%2ev3.Unmarshal", "gopkg.in/yaml%2ev3.Marshal",
-                         "go:buildid", "net/http.Get", "main.init"};
+  const char* names[] = {"main.main",
+                         "gopkg.in/yaml%2ev3.Unmarshal",
+                         "gopkg.in/yaml%2ev3.Marshal",
+                         "go:buildid",
+                         "net/http.Get",
+                         "main.init"};
   uint64_t entry = 0x1000;
   for (const char* n : names) {
     Function f;

@@ -1,13 +1,13 @@
 #include "gobin/pclntab.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
-
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "base/checked_math.h"
 #include "fmt/format.h"
@@ -23,18 +23,26 @@ constexpr uint32_t kMagic120 = 0xfffffff1;
 
 bool MagicVersion(uint32_t magic, PclntabVersion* v) {
   switch (magic) {
-    case kMagic12: *v = PclntabVersion::kGo12; return true;
-    case kMagic116: *v = PclntabVersion::kGo116; return true;
-    case kMagic118: *v = PclntabVersion::kGo118; return true;
-    case kMagic120: *v = PclntabVersion::kGo120; return true;
+    case kMagic12:
+      *v = PclntabVersion::kGo12;
+      return true;
+    case kMagic116:
+      *v = PclntabVersion::kGo116;
+      return true;
+    case kMagic118:
+      *v = PclntabVersion::kGo118;
+      return true;
+    case kMagic120:
+      *v = PclntabVersion::kGo120;
+      return true;
   }
   return false;
 }
 
 Status TableError(std::string_view where, uint64_t file_offset, uint64_t off,
                   std::string_view what) {
-  return Status::Corrupt(fmt::format("{}: pclntab at {:#x}: {} (table offset {:#x})", where,
-                                     file_offset, what, off));
+  return Status::Corrupt(
+      fmt::format("{}: pclntab at {:#x}: {} (table offset {:#x})", where, file_offset, what, off));
 }
 
 // Fixed-width loads for the hot loop: memcpy plus a byte swap when the order differs from the
@@ -87,21 +95,30 @@ uint64_t TextOff(uint64_t off, uint64_t text_start, const std::vector<TextSectio
 
 std::string_view PclntabVersionName(PclntabVersion v) {
   switch (v) {
-    case PclntabVersion::kGo12: return "1.2";
-    case PclntabVersion::kGo116: return "1.16";
-    case PclntabVersion::kGo118: return "1.18";
-    case PclntabVersion::kGo120: return "1.20";
+    case PclntabVersion::kGo12:
+      return "1.2";
+    case PclntabVersion::kGo116:
+      return "1.16";
+    case PclntabVersion::kGo118:
+      return "1.18";
+    case PclntabVersion::kGo120:
+      return "1.20";
   }
   return "?";
 }
 
 std::string_view TableSourceName(TableSource s) {
   switch (s) {
-    case TableSource::kSection: return "section";
-    case TableSource::kSymbol: return "symbol";
-    case TableSource::kMagicScan: return "magic-scan";
-    case TableSource::kModuleData: return "moduledata";
-    case TableSource::kRawBytes: return "raw-bytes";
+    case TableSource::kSection:
+      return "section";
+    case TableSource::kSymbol:
+      return "symbol";
+    case TableSource::kMagicScan:
+      return "magic-scan";
+    case TableSource::kModuleData:
+      return "moduledata";
+    case TableSource::kRawBytes:
+      return "raw-bytes";
   }
   return "?";
 }
@@ -123,8 +140,7 @@ bool LooksLikePclntabHeader(Bytes b, Endian* endian) {
   return true;
 }
 
-Result<PclntabHeader> ParsePclntabHeader(Bytes table, std::string_view where,
-                                         uint64_t file_offset,
+Result<PclntabHeader> ParsePclntabHeader(Bytes table, std::string_view where, uint64_t file_offset,
                                          std::optional<uint32_t> assume_magic,
                                          Endian assume_endian) {
   PclntabHeader h;
@@ -133,8 +149,8 @@ Result<PclntabHeader> ParsePclntabHeader(Bytes table, std::string_view where,
     if (table.size() < 16) return TableError(where, file_offset, 0, "header truncated");
     auto q = static_cast<uint8_t>(table[6]);
     auto p = static_cast<uint8_t>(table[7]);
-    if (!MagicVersion(*assume_magic, &v) || table[4] != std::byte{0} ||
-        table[5] != std::byte{0} || (q != 1 && q != 2 && q != 4) || (p != 4 && p != 8)) {
+    if (!MagicVersion(*assume_magic, &v) || table[4] != std::byte{0} || table[5] != std::byte{0} ||
+        (q != 1 && q != 2 && q != 4) || (p != 4 && p != 8)) {
       return TableError(where, file_offset, 4, "no valid pclntab header");
     }
     h.endian = assume_endian;
@@ -197,17 +213,17 @@ Result<PclntabHeader> ParsePclntabHeader(Bytes table, std::string_view where,
   static constexpr const char* kNames[] = {"funcnametab", "cutab", "filetab", "pctab", "functab"};
   for (int i = 0; i < 5; ++i) {
     if (offs[i] > size) {
-      return TableError(where, file_offset, 8,
-                        fmt::format("{} offset {:#x} lies past the table end {:#x}", kNames[i],
-                                    offs[i], size));
+      return TableError(
+          where, file_offset, 8,
+          fmt::format("{} offset {:#x} lies past the table end {:#x}", kNames[i], offs[i], size));
     }
   }
   auto fields = CheckedMul(h.nfunc, 2);
   auto bytes = fields ? CheckedMul(*fields + 1, h.functab_field) : std::nullopt;
   if (!bytes || !RangeFits(h.functab_off, *bytes, size)) {
-    return TableError(where, file_offset, h.functab_off,
-                      fmt::format("function table of {} functions runs past the table end {:#x}",
-                                  h.nfunc, size));
+    return TableError(
+        where, file_offset, h.functab_off,
+        fmt::format("function table of {} functions runs past the table end {:#x}", h.nfunc, size));
   }
   const std::byte* ft = table.data() + h.functab_off;
   const auto fs = static_cast<size_t>(h.functab_field);
@@ -224,8 +240,8 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
   const std::string_view where = opts.label;
   const uint64_t foff = opts.file_offset;
   FunctionTable t;
-  BK_ASSIGN_OR_RETURN(t.header, ParsePclntabHeader(table, where, foff, opts.assume_magic,
-                                                   opts.assume_endian));
+  BK_ASSIGN_OR_RETURN(
+      t.header, ParsePclntabHeader(table, where, foff, opts.assume_magic, opts.assume_endian));
   const PclntabHeader& h = t.header;
   t.data = table;
   t.size = table.size();
@@ -275,28 +291,30 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
     const uint64_t next_raw = Load(p + 2 * fs, fs, e);
     const uint64_t at = h.functab_off + i * 2 * fs;
     if (raw < prev_raw || next_raw < raw) {
-      return TableError(where, foff, at, fmt::format("function {} entry {:#x} out of order", i, raw));
+      return TableError(where, foff, at,
+                        fmt::format("function {} entry {:#x} out of order", i, raw));
     }
     prev_raw = raw;
     auto rec = CheckedAdd(func_base, funcoff);
     if (!rec || !RangeFits(*rec, entry_field + 4, size)) {
-      return TableError(where, foff, at,
-                        fmt::format("function {} record offset {:#x} lies past the table end", i,
-                                    funcoff));
+      return TableError(
+          where, foff, at,
+          fmt::format("function {} record offset {:#x} lies past the table end", i, funcoff));
     }
     const std::byte* fp = base + *rec;
     const uint64_t rec_entry = Load(fp, static_cast<size_t>(entry_field), e);
     if (rec_entry != raw) {
-      return TableError(where, foff, *rec,
-                        fmt::format("function {} record entry {:#x} differs from functab entry {:#x}",
-                                    i, rec_entry, raw));
+      return TableError(
+          where, foff, *rec,
+          fmt::format("function {} record entry {:#x} differs from functab entry {:#x}", i,
+                      rec_entry, raw));
     }
     const uint64_t name_off = Load(fp + entry_field, 4, e);
     auto name = CStringAt(names, name_base + name_off, 1 << 16);
     if (!name) {
-      return TableError(where, foff, *rec + entry_field,
-                        fmt::format("function {} name offset {:#x} outside the name table", i,
-                                    name_off));
+      return TableError(
+          where, foff, *rec + entry_field,
+          fmt::format("function {} name offset {:#x} outside the name table", i, name_off));
     }
     const uint64_t entry = addr_of(raw), end = addr_of(next_raw);
     if (end < entry || end - entry > UINT32_MAX) {

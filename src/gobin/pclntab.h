@@ -34,9 +34,9 @@ std::string_view PackageOfFunction(std::string_view name);
 // 32 bytes; the package is derived on demand so that a listing of every function stays lean.
 struct Function {
   uint64_t entry = 0;
-  std::string_view name;         // a view into the mapped table bytes
-  uint32_t size = 0;             // next entry - entry (alignment padding included), as debug/gosym
-  uint32_t func_offset = 0;      // offset of the _func record inside the table
+  std::string_view name;     // a view into the mapped table bytes
+  uint32_t size = 0;         // next entry - entry (alignment padding included), as debug/gosym
+  uint32_t func_offset = 0;  // offset of the _func record inside the table
   // A view into `name`; "" for compiler-generated names (see PackageOfFunction).
   std::string_view package() const { return PackageOfFunction(name); }
 };
@@ -52,15 +52,15 @@ struct PclntabHeader {
   PclntabVersion version = PclntabVersion::kGo120;
   Endian endian = Endian::kLittle;
   int ptr_size = 8;
-  int quantum = 1;       // instruction size quantum (minLC)
-  uint64_t nfunc = 0;    // header function count
+  int quantum = 1;     // instruction size quantum (minLC)
+  uint64_t nfunc = 0;  // header function count
   uint64_t nfiles = 0;
   uint64_t header_text_start = 0;  // pcHeader.textStart as recorded (0 on Go 1.26+ and < 1.18)
   // Sub-table offsets from the table start (0 when the layout has none).
   uint64_t funcname_off = 0, cu_off = 0, filetab_off = 0, pctab_off = 0, functab_off = 0;
-  uint64_t functab_field = 4;   // bytes per functab field (ptr_size before 1.18)
-  uint64_t first_entry_raw = 0; // functab[0].entry as stored (offset from text on 1.18+)
-  uint64_t end_entry_raw = 0;   // functab[nfunc].entry: the end sentinel as stored
+  uint64_t functab_field = 4;    // bytes per functab field (ptr_size before 1.18)
+  uint64_t first_entry_raw = 0;  // functab[0].entry as stored (offset from text on 1.18+)
+  uint64_t end_entry_raw = 0;    // functab[nfunc].entry: the end sentinel as stored
 };
 
 // Parses and validates the header and the functab bounds (not the functions). `assume_magic`
@@ -74,11 +74,11 @@ struct FunctionTable {
   PclntabHeader header;
 
   // Text base: entries of 1.18+ tables are offsets from it. Pre-1.18 entries are absolute.
-  uint64_t text_start = 0;         // the base actually used
-  std::string text_source;         // "moduledata", "runtime.text symbol", "pcHeader.textStart",
-                                   // ".text section", "absolute entries", "caller"
+  uint64_t text_start = 0;  // the base actually used
+  std::string text_source;  // "moduledata", "runtime.text symbol", "pcHeader.textStart",
+                            // ".text section", "absolute entries", "caller"
   std::vector<TextSection> text_sections;  // from moduledata.textsectmap, when more than one
-  uint64_t end_pc = 0;             // the functab's final sentinel: end of the last function
+  uint64_t end_pc = 0;                     // the functab's final sentinel: end of the last function
 
   // Where the table is.
   TableSource source = TableSource::kRawBytes;

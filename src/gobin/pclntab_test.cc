@@ -352,8 +352,8 @@ TEST(PclntabFixtures, FunctionsMatchSymbolTable) {
     for (const Function& f : t->funcs) {
       funcs[f.entry] = f.name;
       auto it = by_addr.find(f.entry);
-      ASSERT_NE(it, by_addr.end()) << path << ": no symbol at " << std::hex << f.entry << " "
-                                   << f.name;
+      ASSERT_NE(it, by_addr.end())
+          << path << ": no symbol at " << std::hex << f.entry << " " << f.name;
       const bool macho = obj.format == exe::Format::kMachO;
       EXPECT_TRUE(std::any_of(it->second.begin(), it->second.end(),
                               [&](std::string_view n) { return SameFunction(f.name, n, macho); }))

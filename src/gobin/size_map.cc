@@ -28,7 +28,8 @@ PackageIndex IndexPackages(const FunctionTable& t, const BuildInfo* info) {
     auto [it, inserted] = raw_ids.try_emplace(f.package(), 0);
     if (inserted) {
       std::string label = PackageLabel(f.package());
-      auto [lit, linserted] = label_ids.try_emplace(label, static_cast<uint32_t>(ix.package.size()));
+      auto [lit, linserted] =
+          label_ids.try_emplace(label, static_cast<uint32_t>(ix.package.size()));
       if (linserted) {
         std::string mod;
         ModuleKind k = mapper.Classify(label, &mod);
@@ -232,12 +233,18 @@ std::string SectionLabel(const exe::Section& s) {
 
 std::string_view SizeNodeKindName(SizeNodeKind k) {
   switch (k) {
-    case SizeNodeKind::kFile: return "file";
-    case SizeNodeKind::kSection: return "section";
-    case SizeNodeKind::kGap: return "gap";
-    case SizeNodeKind::kModule: return "module";
-    case SizeNodeKind::kPackage: return "package";
-    case SizeNodeKind::kUnattributed: return "unattributed";
+    case SizeNodeKind::kFile:
+      return "file";
+    case SizeNodeKind::kSection:
+      return "section";
+    case SizeNodeKind::kGap:
+      return "gap";
+    case SizeNodeKind::kModule:
+      return "module";
+    case SizeNodeKind::kPackage:
+      return "package";
+    case SizeNodeKind::kUnattributed:
+      return "unattributed";
   }
   return "?";
 }

@@ -28,10 +28,10 @@ std::string_view SizeNodeKindName(SizeNodeKind k);  // "file", "section", "gap",
 struct SizeNode {
   std::string name;
   SizeNodeKind kind = SizeNodeKind::kFile;
-  uint64_t file_bytes = 0;  // always == sum of children's when there are children
-  uint64_t vm_bytes = 0;    // sections only: size in memory (bss has file_bytes 0)
-  uint64_t functions = 0;   // packages/modules: functions counted
-  bool estimate = false;    // true where the split is proportional rather than exact
+  uint64_t file_bytes = 0;         // always == sum of children's when there are children
+  uint64_t vm_bytes = 0;           // sections only: size in memory (bss has file_bytes 0)
+  uint64_t functions = 0;          // packages/modules: functions counted
+  bool estimate = false;           // true where the split is proportional rather than exact
   std::vector<SizeNode> children;  // sorted by file_bytes descending, then name
 };
 

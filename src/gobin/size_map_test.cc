@@ -1,12 +1,12 @@
 #include "gobin/size_map.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
-#include <sys/stat.h>
 
 #include "base/mapped_file.h"
 #include "exe/object_file.h"
