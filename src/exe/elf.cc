@@ -30,7 +30,7 @@ constexpr size_t kEhdr32Size = 52, kEhdr64Size = 64;
 constexpr size_t kPhdr32Size = 32, kPhdr64Size = 56;
 constexpr size_t kShdr32Size = 40, kShdr64Size = 64;
 constexpr uint16_t kPnXnum = 0xffff;
-constexpr uint16_t kShnLoreserve = 0xff00, kShnXindex = 0xffff;
+constexpr uint16_t kShnXindex = 0xffff;
 
 // EI_OSABI values that name an OS.
 constexpr uint8_t kOsabiNetbsd = 2, kOsabiSolaris = 6, kOsabiFreebsd = 9, kOsabiOpenbsd = 12;
