@@ -48,7 +48,8 @@ std::string RenderWithDetails(const inspect::FileReport& r, const InspectArgs& a
         if (r.slices.size() > 1) inspect::AddDetailsToJson(d, flags, &j["slices"][i]);
       }
     }
-    return j.dump(2);
+    // Strings from the file (build IDs, names) may be invalid UTF-8: replace, never throw.
+    return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   }
   inspect::TextOptions to;
   to.verbose = a.verbose;

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <exception>
 
 #include "cli/commands.h"
 
@@ -29,6 +30,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    // Errors are values inside barekit; this is only the last guard against a library throw.
+    std::fprintf(stderr, "barekit: internal error: %s\n", e.what());
+    return 3;
   }
   std::fflush(stdout);
   return exit_code;

@@ -119,7 +119,7 @@ render();
 }  // namespace
 
 std::string RenderHtmlReport(const nlohmann::ordered_json& report) {
-  std::string json = report.dump();
+  std::string json = report.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   // Keep the embedded JSON from closing the script element early.
   std::string safe;
   safe.reserve(json.size());

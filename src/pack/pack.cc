@@ -658,7 +658,7 @@ std::string ReportJson(const PackReport& r) {
     tot["content_vs_binary"] = static_cast<double>(r.content_bytes) / static_cast<double>(r.binary_bytes);
   }
   j["totals"] = tot;
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 std::string ReportText(const PackReport& r) {
