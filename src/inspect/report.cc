@@ -26,6 +26,18 @@ GoFacts ReadGoFacts(const exe::ObjectFile& obj, const InspectOptions& opts) {
   return go;
 }
 
+// Some GOOS values leave no mark in the ELF headers (dragonfly, and illumos vs solaris share
+// one loader); the reader then says "linux" or "solaris". Build info's GOOS setting is exact.
+void RefineOsFromBuildInfo(SliceReport* s) {
+  if (!s->go || !s->go->build_info) return;
+  const std::string* goos = s->go->build_info->Setting("GOOS");
+  if (goos == nullptr || *goos == s->object.os) return;
+  static constexpr std::string_view kRefinable[] = {"dragonfly", "illumos", "solaris", "android"};
+  for (std::string_view os : kRefinable) {
+    if (*goos == os && (s->object.os == "linux" || s->object.os == "solaris")) s->object.os = os;
+  }
+}
+
 }  // namespace
 
 FileReport InspectFile(const std::string& path, const InspectOptions& opts) {
@@ -54,6 +66,7 @@ FileReport InspectFile(const std::string& path, const InspectOptions& opts) {
     s.object = std::move(obj);
     GoFacts go = ReadGoFacts(s.object, opts);
     if (go.build_info || go.recovered || go.build_id) s.go = std::move(go);
+    RefineOsFromBuildInfo(&s);
     r.slices.push_back(std::move(s));
   }
   return r;
