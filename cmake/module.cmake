@@ -13,8 +13,6 @@ function(barekit_module name)
     target_compile_definitions(${name}_test PRIVATE BAREKIT_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
     # gtest's ASSERT_*/EXPECT_* macros guard their own else; `if (x) EXPECT_TRUE(y);` is fine.
     target_compile_options(${name}_test PRIVATE -Wno-dangling-else)
-    # gtest's headers dominate a test file's compile time; parse them once per test binary.
-    target_precompile_headers(${name}_test PRIVATE <gtest/gtest.h> <gmock/gmock.h>)
     gtest_discover_tests(${name}_test PROPERTIES LABELS "${BAREKIT_UNIT_LABELS}" DISCOVERY_TIMEOUT 60)
   endif()
 endfunction()
