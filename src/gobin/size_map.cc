@@ -308,14 +308,14 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
         // Function table: each function's name and _func record (with its pcdata/funcdata
         // offsets, up to the next record). Shared sub-tables stay unattributed, named.
         const uint64_t tab_end = std::min(end, tab_off + table->size);
-        const size_t n = table->funcs.size();
+        const size_t nfuncs = table->funcs.size();
         const auto& fs = table->funcs;
         const auto& of = ix.of_func;
         // Names, records, functab slots and pc tables live in disjoint sub-tables (1.16+): each
         // stream is clipped on its own, then the sum is checked against the table's size.
         std::vector<std::pair<uint32_t, uint32_t>> recs;  // (func_offset, function index)
-        recs.reserve(n);
-        for (size_t i = 0; i < n; ++i) {
+        recs.reserve(nfuncs);
+        for (size_t i = 0; i < nfuncs; ++i) {
           recs.push_back({fs[i].func_offset, static_cast<uint32_t>(i)});
           funcs[of[i]] += 1;
         }
@@ -323,12 +323,12 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
         auto names = [&](const auto& emit) {
           // Functions may share a name string; each is counted once, for the first.
           uint64_t lo = UINT64_MAX, hi = 0;
-          for (size_t i = 0; i < n; ++i) {
+          for (size_t i = 0; i < nfuncs; ++i) {
             lo = std::min(lo, table->NameOffset(fs[i]));
             hi = std::max(hi, table->NameOffset(fs[i]) + 1);
           }
           Bits seen(static_cast<size_t>(hi - lo));
-          for (size_t i = 0; i < n; ++i) {
+          for (size_t i = 0; i < nfuncs; ++i) {
             const uint64_t at = table->NameOffset(fs[i]);
             if (seen.Test(at - lo)) continue;
             seen.Set(at - lo);
@@ -346,7 +346,7 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
         const uint64_t ft = table->header.functab_off;
         auto slots = [&](const auto& emit) {
           if (table->header.version == PclntabVersion::kGo12) return;
-          for (size_t i = 0; i < n; ++i) {
+          for (size_t i = 0; i < nfuncs; ++i) {
             emit(tab_off + ft + i * 2 * field, tab_off + ft + (i + 1) * 2 * field, of[i]);
           }
         };

@@ -38,11 +38,6 @@ std::string Dirname(const std::string& p) {
   return slash == std::string::npos ? "" : p.substr(0, slash);
 }
 
-std::string Basename(const std::string& p) {
-  size_t slash = p.find_last_of('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
-}
-
 std::string ReadSmallFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
