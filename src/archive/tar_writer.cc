@@ -58,7 +58,7 @@ bool SplitUstar(std::string_view path, std::string_view* prefix, std::string_vie
 Status TarWriter::WriteBlock(std::string_view name, const Header& h, std::string_view prefix) {
   char b[512];
   std::memset(b, 0, sizeof(b));
-  std::memcpy(b, name.data(), name.size());                 // name[100]
+  name.copy(b, name.size());                                 // name[100]
   PutOctal(b + 100, 8, h.mode);                              // mode
   PutOctal(b + 108, 8, h.uid);                               // uid
   PutOctal(b + 116, 8, h.gid);                               // gid
@@ -66,7 +66,7 @@ Status TarWriter::WriteBlock(std::string_view name, const Header& h, std::string
   PutOctal(b + 136, 12, mtime_);                             // mtime
   std::memset(b + 148, ' ', 8);                              // chksum (spaces while summing)
   b[156] = h.type;                                           // typeflag
-  std::memcpy(b + 157, h.link.data(), h.link.size());        // linkname[100]
+  h.link.copy(b + 157, h.link.size());                        // linkname[100] (may be empty)
   std::memcpy(b + 257, "ustar", 6);                          // magic "ustar\0"
   std::memcpy(b + 263, "00", 2);                             // version
   // uname[32] at 265 and gname[32] at 297 stay empty.
@@ -74,7 +74,7 @@ Status TarWriter::WriteBlock(std::string_view name, const Header& h, std::string
     PutOctal(b + 329, 8, h.major);                           // devmajor
     PutOctal(b + 337, 8, h.minor);                           // devminor
   }
-  std::memcpy(b + 345, prefix.data(), prefix.size());        // prefix[155]
+  prefix.copy(b + 345, prefix.size());        // prefix[155]
   uint32_t sum = 0;
   for (unsigned char c : b) sum += c;
   PutOctal(b + 148, 7, sum);  // six digits, NUL, then the space already there
