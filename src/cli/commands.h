@@ -14,6 +14,8 @@ void RegisterCheck(CLI::App& app, int* exit_code);
 void RegisterDiff(CLI::App& app, int* exit_code);
 void RegisterPack(CLI::App& app, int* exit_code);
 void RegisterInitBinary(CLI::App& app, int* exit_code);
+void RegisterKernel(CLI::App& app, int* exit_code);  // barekit kernel fetch
+void RegisterBoot(CLI::App& app, int* exit_code);    // barekit boot
 
 }  // namespace barekit::cli
 

@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
 #ifdef BAREKIT_HAVE_PACK
   barekit::cli::RegisterPack(app, &exit_code);
 #endif
+#ifdef BAREKIT_HAVE_VM
+  barekit::cli::RegisterKernel(app, &exit_code);
+  barekit::cli::RegisterBoot(app, &exit_code);
+#endif
 #ifdef BAREKIT_HAVE_INIT_BINARY
   barekit::cli::RegisterInitBinary(app, &exit_code);
 #endif

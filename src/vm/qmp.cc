@@ -1,0 +1,2 @@
+// QMP client (placeholder: the client lands in the next commit).
+namespace barekit::vm {}
