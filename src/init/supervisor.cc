@@ -72,6 +72,22 @@ void Supervisor::Logf(const Service& s, const char* fmt, ...) {
 void Supervisor::Start(Millis now) {
   StartReadyServices(now);
   CheckIdle(now);
+  UpdateReady();
+}
+
+bool Supervisor::AllReady() const {
+  if (shutting_down_) return false;
+  for (const Service& s : services_) {
+    const ServiceState want = s.config.oneshot ? ServiceState::kDone : ServiceState::kRunning;
+    if (s.state != want) return false;
+  }
+  return true;
+}
+
+void Supervisor::UpdateReady() {
+  const bool now_ready = AllReady();
+  if (now_ready && !all_ready_) ++ready_count_;
+  all_ready_ = now_ready;
 }
 
 bool Supervisor::DependenciesMet(size_t i) const {
@@ -133,6 +149,7 @@ void Supervisor::MarkReady(size_t i, Millis now) {
 
 void Supervisor::OnReady(size_t index, Millis now) {
   if (index < services_.size() && !services_[index].config.oneshot) MarkReady(index, now);
+  UpdateReady();
 }
 
 bool Supervisor::OnExit(int pid, int wait_status, Millis now) {
@@ -140,10 +157,12 @@ bool Supervisor::OnExit(int pid, int wait_status, Millis now) {
   for (size_t i = 0; i < services_.size(); ++i) {
     if (services_[i].pid == pid) {
       HandleExit(i, wait_status, now);
+      UpdateReady();
       return true;
     }
     if (services_[i].probe_pid == pid) {
       HandleProbeExit(i, wait_status, now);
+      UpdateReady();
       return true;
     }
   }
@@ -298,6 +317,7 @@ void Supervisor::Shutdown(Millis now, int exit_code) {
     if (s.state == ServiceState::kWaiting || s.state == ServiceState::kBackoff)
       s.state = ServiceState::kExited;
   ProgressShutdown(now);
+  UpdateReady();
 }
 
 void Supervisor::ProgressShutdown(Millis now) {
@@ -337,6 +357,7 @@ void Supervisor::OnTimer(Millis now) {
     }
   }
   if (shutting_down_) ProgressShutdown(now);
+  UpdateReady();
 }
 
 std::optional<Millis> Supervisor::NextDeadline() const {

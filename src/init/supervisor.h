@@ -81,6 +81,12 @@ class Supervisor {
   const std::vector<Service>& services() const { return services_; }
   // One line per service: name, state, pid, restarts, last exit code.
   std::string StatusText() const;
+  // Every long-running service ready and every oneshot done, and not shutting down. True with
+  // no services at all.
+  bool AllReady() const;
+  // How many times the set became all ready: each public call that ends all ready after one
+  // that did not counts once (a restart in between, even with no delay, makes the next one).
+  int ready_count() const { return ready_count_; }
 
  private:
   void StartService(size_t i, Millis now);
@@ -96,6 +102,7 @@ class Supervisor {
   bool HasLiveDependents(size_t i) const;
   bool StartLimitHit(size_t i, Millis at);
   void Logf(const Service& s, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+  void UpdateReady();
 
   std::vector<Service> services_;
   std::vector<std::vector<size_t>> deps_;  // deps_[i]: indexes service i comes after
@@ -103,6 +110,8 @@ class Supervisor {
   bool exit_when_idle_;
   bool shutting_down_ = false;
   int exit_code_ = 0;
+  bool all_ready_ = false;
+  int ready_count_ = 0;
 };
 
 // The exit code a wait status stands for: the code, or 128+signal.

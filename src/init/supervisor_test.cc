@@ -310,4 +310,83 @@ TEST(Supervisor, UnknownPidsAreNotOurs) {
 }
 
 }  // namespace
+TEST(Supervisor, AllReadyWithNoServicesCountsOnce) {
+  FakeOps ops;
+  Supervisor sup({}, &ops, false);
+  EXPECT_EQ(sup.ready_count(), 0);
+  sup.Start(0);
+  EXPECT_TRUE(sup.AllReady());
+  EXPECT_EQ(sup.ready_count(), 1);
+  sup.OnTimer(10);
+  EXPECT_EQ(sup.ready_count(), 1);
+  sup.Shutdown(20, 0);
+  EXPECT_FALSE(sup.AllReady());
+  EXPECT_EQ(sup.ready_count(), 1);
+}
+
+TEST(Supervisor, AllReadyWaitsForReadinessAndOneshots) {
+  ServiceConfig task = Svc("migrate");
+  task.oneshot = true;
+  ServiceConfig web = Svc("web");
+  web.ready.kind = ReadyKind::kFd;
+  web.after = {"migrate"};
+  FakeOps ops;
+  Supervisor sup({task, web}, &ops, false);
+  sup.Start(0);
+  EXPECT_FALSE(sup.AllReady()) << "the oneshot is still running";
+  sup.OnExit(ops.pid_of["migrate"], Exited(0), 5);
+  EXPECT_EQ(sup.services()[1].state, ServiceState::kStarting);
+  EXPECT_FALSE(sup.AllReady()) << "web has not said it is ready";
+  EXPECT_EQ(sup.ready_count(), 0);
+  sup.OnReady(1, 7);
+  EXPECT_TRUE(sup.AllReady());
+  EXPECT_EQ(sup.ready_count(), 1);
+}
+
+TEST(Supervisor, RestartAfterAKillMakesTheNextReady) {
+  ServiceConfig web = Svc("web");
+  web.restart = RestartPolicy::kAlways;
+  web.restart_delay = 100;
+  FakeOps ops;
+  Supervisor sup({web}, &ops, false);
+  sup.Start(0);
+  EXPECT_EQ(sup.ready_count(), 1);
+  ASSERT_TRUE(sup.OnExit(sup.services()[0].pid, Killed(SIGKILL), 50));
+  EXPECT_FALSE(sup.AllReady());
+  sup.OnTimer(150);
+  EXPECT_TRUE(sup.AllReady());
+  EXPECT_EQ(sup.ready_count(), 2);
+}
+
+TEST(Supervisor, RestartWithNoDelayStillCountsTwice) {
+  // The exit and the restart arrive in separate calls; the count must see the gap between them
+  // even though no time passes.
+  ServiceConfig web = Svc("web");
+  web.restart = RestartPolicy::kAlways;
+  web.restart_delay = 0;
+  web.restart_delay_max = 0;
+  web.start_limit_burst = 0;
+  FakeOps ops;
+  Supervisor sup({web}, &ops, false);
+  sup.Start(0);
+  ASSERT_TRUE(sup.OnExit(sup.services()[0].pid, Killed(SIGKILL), 0));
+  sup.OnTimer(0);
+  EXPECT_EQ(sup.services()[0].state, ServiceState::kRunning);
+  EXPECT_EQ(sup.ready_count(), 2);
+}
+
+TEST(Supervisor, FailedOrExitedServiceIsNotReady) {
+  ServiceConfig a = Svc("a");
+  a.restart = RestartPolicy::kNever;
+  ServiceConfig b = Svc("b");
+  FakeOps ops;
+  Supervisor sup({a, b}, &ops, false);
+  sup.Start(0);
+  EXPECT_EQ(sup.ready_count(), 1);
+  sup.OnExit(ops.pid_of["a"], Exited(0), 10);
+  EXPECT_EQ(sup.services()[0].state, ServiceState::kExited);
+  EXPECT_FALSE(sup.AllReady());
+  EXPECT_EQ(sup.ready_count(), 1);
+}
+
 }  // namespace barekit::init
