@@ -22,6 +22,8 @@
 #include <string_view>
 #include <vector>
 
+#include "init/boot_markers.h"
+#include "init/boot_params.h"
 #include "init/config.h"
 #include "init/runtime.h"
 #include "init/system_setup.h"
@@ -30,7 +32,8 @@ namespace {
 
 using barekit::init::Config;
 
-constexpr char kVersion[] = "barekit-init 0.1.0";
+#define BAREKIT_INIT_VERSION "0.1.0"
+constexpr char kVersion[] = "barekit-init " BAREKIT_INIT_VERSION;
 constexpr char kUsage[] =
     "usage: barekit-init [options] [-- CMD ARGS...]\n"
     "       barekit-init status [--run-dir DIR]\n"
@@ -283,6 +286,8 @@ int main(int argc, char** argv) {
       int con = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
       if (con >= 0) dup2(con, 1), dup2(con, 2), close(con);
     }
+    // The boot protocol's first marker (doc/boot-protocol.md), as soon as the console works.
+    Print(1, barekit::init::InitMarker(barekit::init::BootMillis(), BAREKIT_INIT_VERSION));
     barekit::init::BringUpLoopback(log);
     reboot(RB_DISABLE_CAD);
   }
@@ -312,7 +317,25 @@ int main(int argc, char** argv) {
       config.grace = *g;
     }
   }
-  if (opt.system_mode) barekit::init::ApplySystemConfig(config, log);
+  if (opt.system_mode) {
+    // Kernel command-line variables of the boot protocol: a fallback address, a control channel.
+    const char* net = getenv("barekit_net");
+    if (net && config.network.interface.empty()) {
+      barekit::Result<barekit::init::NetworkConfig> n = barekit::init::ParseNetSpec(net);
+      if (n.ok())
+        config.network = std::move(n).value();
+      else
+        Err(n.status().message());
+    }
+    if (const char* control = getenv("barekit_control")) {
+      barekit::Result<barekit::init::ControlSpec> c = barekit::init::ParseControlSpec(control);
+      if (c.ok())
+        opt.control = std::move(c).value();
+      else
+        Err(c.status().message());
+    }
+    barekit::init::ApplySystemConfig(config, log);
+  }
 
   if (!pid1) {
     if (subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) {

@@ -19,21 +19,30 @@
 #include <optional>
 
 #include "base/posix_error.h"
+#include "init/boot_markers.h"
+#include "init/control_device.h"
 #include "init/probe.h"
 #include "init/spawn.h"
 
 namespace barekit::init {
 namespace {
 
-enum Kind : uint64_t { kSignalFd = 1, kLog, kReadyFd, kNotify, kControl };
+enum Kind : uint64_t { kSignalFd = 1, kLog, kReadyFd, kNotify, kControl, kChannel, kPowerKey };
 uint64_t Tag(Kind k, size_t i) { return (static_cast<uint64_t>(k) << 32) | i; }
 
-void AddFd(int ep, int fd, uint64_t tag) {
+void AddFd(int ep, int fd, uint64_t tag, int op = EPOLL_CTL_ADD, uint32_t events = EPOLLIN) {
   epoll_event ev{};
-  ev.events = EPOLLIN;
+  ev.events = events;
   ev.data.u64 = tag;
-  epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+  epoll_ctl(ep, op, fd, &ev);
 }
+
+// How often a missing control channel or power key is looked for again.
+constexpr Millis kDevicePollMs = 200;
+// Replies the host has not read yet; past this they are dropped rather than kept.
+constexpr size_t kMaxPendingReplies = 65536;
+// Reads of the control channel per wakeup, so a host that floods it cannot starve the loop.
+constexpr int kMaxChannelReads = 16;
 
 void SetNonBlock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
@@ -68,6 +77,12 @@ Result<UniqueFd> BindUnix(const std::string& path, int type) {
 Millis MonotonicMillis() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<Millis>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+Millis BootMillis() {
+  timespec ts;
+  clock_gettime(CLOCK_BOOTTIME, &ts);
   return static_cast<Millis>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -409,6 +424,121 @@ void Runtime::HandleSignal(int sig) {
   }
 }
 
+const std::vector<Service>& Runtime::ControlServices() const { return sup_->services(); }
+
+void Runtime::ControlSignal(int pid, int sig) { Signal(pid, sig, true); }
+
+void Runtime::ControlShutdown(PowerAction action) {
+  std::string why = std::string("control channel: ") + PowerActionName(action);
+  RequestPower(action, why.c_str());
+}
+
+void Runtime::RequestPower(PowerAction action, const char* why) {
+  // As with signals, the latest request decides what happens at the end.
+  power_ = action;
+  if (sup_->shutting_down()) return;
+  Log(why);
+  sup_->Shutdown(MonotonicMillis(), 0);
+}
+
+void Runtime::PrintReadyMarker() {
+  if (!opt_.system_mode || sup_->ready_count() == ready_printed_) return;
+  ready_printed_ = sup_->ready_count();
+  WriteOut(ReadyMarker(ready_printed_, BootMillis(), sup_->services()));
+}
+
+std::optional<Millis> Runtime::NextDevicePoll() const {
+  if (!opt_.system_mode) return std::nullopt;
+  if ((opt_.control && !channel_.valid()) || !power_key_.found()) return next_device_poll_;
+  return std::nullopt;
+}
+
+void Runtime::PollDevices(Millis now) {
+  next_device_poll_ = now + kDevicePollMs;
+  if (opt_.control && !channel_.valid()) {
+    std::string error;
+    channel_ = OpenControlDevice(*opt_.control, &error);
+    if (!error.empty() && !channel_error_logged_) Log(error);  // once, not every 200 ms
+    channel_error_logged_ = !error.empty();
+    if (channel_.valid()) {
+      channel_in_ = ControlLineReader();
+      channel_out_.clear();
+      channel_polls_out_ = false;
+      AddFd(epfd_.get(), channel_.get(), Tag(kChannel, 0));
+    }
+  }
+  if (!power_key_.found()) {
+    size_t added = power_key_.Scan();
+    for (size_t k = power_key_.count() - added; k < power_key_.count(); ++k)
+      AddFd(epfd_.get(), power_key_.fd(k), Tag(kPowerKey, k));
+  }
+}
+
+void Runtime::CloseChannel(const char* why) {
+  if (why) Log(std::string("control channel: ") + why + "; reopening");
+  channel_.Reset();  // closing also takes it out of the epoll set
+  channel_out_.clear();
+  next_device_poll_ = MonotonicMillis() + kDevicePollMs;
+}
+
+void Runtime::FlushChannel() {
+  if (!channel_.valid()) return;
+  size_t done = 0;
+  while (done < channel_out_.size()) {
+    ssize_t w = write(channel_.get(), channel_out_.data() + done, channel_out_.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) break;
+    if (w <= 0) {
+      CloseChannel("write failed");
+      return;
+    }
+    done += static_cast<size_t>(w);
+  }
+  channel_out_.erase(0, done);
+  // Wake for EPOLLOUT only while replies wait.
+  const bool want_out = !channel_out_.empty();
+  if (want_out != channel_polls_out_) {
+    channel_polls_out_ = want_out;
+    AddFd(epfd_.get(), channel_.get(), Tag(kChannel, 0), EPOLL_CTL_MOD,
+          want_out ? EPOLLIN | EPOLLOUT : EPOLLIN);
+  }
+}
+
+void Runtime::ServeChannel(uint32_t events) {
+  if (!channel_.valid()) return;
+  char buf[512];
+  bool gone = false;
+  for (int reads = 0; reads < kMaxChannelReads; ++reads) {
+    ssize_t n = read(channel_.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) break;
+    if (n <= 0) {
+      gone = true;  // EOF or EIO: the other side went away (a pty master, a virtio host)
+      break;
+    }
+    std::string_view in(buf, static_cast<size_t>(n)), line;
+    for (;;) {
+      ControlLineReader::Event e = channel_in_.Next(&in, &line);
+      if (e == ControlLineReader::Event::kNeedMore) break;
+      if (e == ControlLineReader::Event::kTooLong)
+        channel_out_.append(kLineTooLongReply);
+      else
+        RunControlCommand(line, this, &channel_out_);
+    }
+    if (channel_out_.size() > kMaxPendingReplies) {
+      Log("control channel: the host is not reading; replies dropped");
+      channel_out_.clear();
+    }
+  }
+  if (!channel_.valid()) return;
+  FlushChannel();
+  if (channel_.valid() && (gone || (events & (EPOLLHUP | EPOLLERR)))) CloseChannel(nullptr);
+}
+
+void Runtime::ReadPowerKey(size_t i) {
+  if (power_key_.ReadPressed(i)) RequestPower(PowerAction::kPowerOff, "power key: powering off");
+}
+
 int Runtime::Run() {
   Status st = Setup();
   if (!st.ok()) {
@@ -416,6 +546,7 @@ int Runtime::Run() {
     return 1;
   }
   sup_->Start(MonotonicMillis());
+  if (opt_.system_mode) PollDevices(MonotonicMillis());
   bool sweeping = false, killed = false;
   Millis sweep_deadline = 0;
   epoll_event events[32];
@@ -423,6 +554,9 @@ int Runtime::Run() {
     Reap();
     Millis now = MonotonicMillis();
     sup_->OnTimer(now);
+    PrintReadyMarker();
+    std::optional<Millis> device_poll = NextDevicePoll();
+    if (device_poll && now >= *device_poll) PollDevices(now), device_poll = NextDevicePoll();
     if (sup_->Finished()) {
       // Services are down; now everything else: TERM, wait until nothing is left or the grace
       // time ends, KILL.
@@ -445,6 +579,7 @@ int Runtime::Run() {
     int timeout = -1;
     std::optional<Millis> next = sup_->NextDeadline();
     if (sweeping) next = killed ? now + 100 : sweep_deadline;
+    if (device_poll) next = next ? std::min(*next, *device_poll) : *device_poll;
     if (next)
       timeout = static_cast<int>(std::max<Millis>(0, std::min<Millis>(*next - now, 3600000)));
     int n = epoll_wait(epfd_.get(), events, 32, timeout);
@@ -476,6 +611,12 @@ int Runtime::Run() {
         case kControl:
           ServeControl();
           break;
+        case kChannel:
+          ServeChannel(events[k].events);
+          break;
+        case kPowerKey:
+          ReadPowerKey(i);
+          break;
       }
     }
   }
@@ -485,6 +626,11 @@ int Runtime::Run() {
   Log(power_ == PowerAction::kReboot ? "rebooting"
       : power_ == PowerAction::kHalt ? "halting"
                                      : "powering off");
+  FlushChannel();
+  // The marker says the shutdown was orderly and the data is on disk: after sync(), just
+  // before reboot(2) (which syncs again, a no-op by then).
+  sync();
+  WriteOut(DownMarker(power_, BootMillis()));
   for (;;) {
     SyncAndReboot(power_, log);
     // reboot(2) failed: PID 1 must not exit. Keep reaping and retry on the next signal.

@@ -7,12 +7,16 @@
 #include <signal.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/unique_fd.h"
+#include "init/boot_params.h"
 #include "init/config.h"
+#include "init/control_channel.h"
 #include "init/log_relay.h"
+#include "init/power_key.h"
 #include "init/supervisor.h"
 #include "init/system_setup.h"
 
@@ -28,9 +32,11 @@ struct RuntimeOptions {
   std::vector<std::string> command;  // container mode's main command; may be empty
   sigset_t original_mask;            // what init's parent gave it, restored in the main command
   sigset_t original_ignored;
+  // System mode: the control channel from `barekit_control=` (doc/boot-protocol.md), if any.
+  std::optional<ControlSpec> control;
 };
 
-class Runtime : public ProcessOps {
+class Runtime : public ProcessOps, public ControlHandler {
  public:
   Runtime(RuntimeOptions options, Config config);
   ~Runtime() override;
@@ -42,6 +48,10 @@ class Runtime : public ProcessOps {
   Result<int> SpawnProbe(size_t index, const ServiceConfig& s) override;
   void Signal(int pid, int sig, bool group) override;
   void Log(std::string_view line) override;
+
+  const std::vector<Service>& ControlServices() const override;
+  void ControlSignal(int pid, int sig) override;
+  void ControlShutdown(PowerAction action) override;
 
  private:
   struct Slot;
@@ -55,6 +65,15 @@ class Runtime : public ProcessOps {
   void KillEverything(int sig);
   void DrainLogs();
   void WriteOut(const std::string& s);
+  // System mode: the control channel, the power key and the console markers.
+  void PollDevices(Millis now);
+  std::optional<Millis> NextDevicePoll() const;
+  void ServeChannel(uint32_t events);
+  void FlushChannel();
+  void CloseChannel(const char* why);
+  void ReadPowerKey(size_t i);
+  void PrintReadyMarker();
+  void RequestPower(PowerAction action, const char* why);
 
   RuntimeOptions opt_;
   Config config_;
@@ -64,9 +83,20 @@ class Runtime : public ProcessOps {
   int main_index_ = -1;
   PowerAction power_ = PowerAction::kPowerOff;
   bool no_children_ = false;
+  // The control channel: its device, the bytes of a partial command, replies not written yet.
+  UniqueFd channel_;
+  ControlLineReader channel_in_;
+  std::string channel_out_;
+  bool channel_error_logged_ = false;
+  bool channel_polls_out_ = false;  // EPOLLOUT asked for
+  PowerKeyWatcher power_key_;
+  Millis next_device_poll_ = 0;
+  int ready_printed_ = 0;
 };
 
 Millis MonotonicMillis();
+// CLOCK_BOOTTIME in milliseconds: the guest's time since the kernel started, for the markers.
+Millis BootMillis();
 
 }  // namespace barekit::init
 

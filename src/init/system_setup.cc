@@ -20,6 +20,8 @@
 #include <cstring>
 #include <string>
 
+#include "init/boot_params.h"
+
 namespace barekit::init {
 namespace {
 
@@ -123,6 +125,41 @@ void ConfigureAddress(const NetworkConfig& n, const LogFn& log) {
   Logf(log, "network: %s is %s", n.interface.c_str(), n.address.c_str());
 }
 
+void LoadModule(const std::string& path, const LogFn& log) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    Logf(log, "module %s: %s", path.c_str(), strerror(errno));
+    return;
+  }
+  if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
+    Logf(log, "module %s: %s", path.c_str(), strerror(errno));
+  else
+    Logf(log, "module %s loaded", path.c_str());
+  close(fd);
+}
+
+// The boot modules list (doc/boot-protocol.md); missing is fine. At most kMaxList bytes are read.
+void LoadBootModules(const LogFn& log) {
+  constexpr size_t kMaxList = 65536;
+  int fd = open(kBootModulesList, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) Logf(log, "%s: %s", kBootModulesList, strerror(errno));
+    return;
+  }
+  std::string text(kMaxList, '\0');
+  size_t len = 0;
+  ssize_t n;
+  while (len < text.size() && (n = read(fd, text.data() + len, text.size() - len)) > 0)
+    len += static_cast<size_t>(n);
+  close(fd);
+  text.resize(len);
+  if (len == kMaxList)
+    Logf(log, "%s: longer than %zu bytes; the rest is ignored", kBootModulesList, kMaxList);
+  ModuleList list = ParseModulesOrder(text, kBootModulesList);
+  for (const std::string& p : list.problems) log(p);
+  for (const std::string& m : list.paths) LoadModule(m, log);
+}
+
 }  // namespace
 
 bool EnsureStdFds() {
@@ -168,18 +205,8 @@ void BringUpLoopback(const LogFn& log) {
 void ApplySystemConfig(const Config& config, const LogFn& log) {
   if (!config.hostname.empty() && sethostname(config.hostname.data(), config.hostname.size()) < 0)
     Logf(log, "sethostname: %s", strerror(errno));
-  for (const std::string& m : config.modules) {
-    int fd = open(m.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      Logf(log, "module %s: %s", m.c_str(), strerror(errno));
-      continue;
-    }
-    if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
-      Logf(log, "module %s: %s", m.c_str(), strerror(errno));
-    else
-      Logf(log, "module %s loaded", m.c_str());
-    close(fd);
-  }
+  for (const std::string& m : config.modules) LoadModule(m, log);
+  LoadBootModules(log);
   if (!config.network.interface.empty()) ConfigureAddress(config.network, log);
 }
 
