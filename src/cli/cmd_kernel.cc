@@ -1,12 +1,16 @@
 // `barekit kernel fetch --arch amd64|arm64 [--flavor cloud|generic] [--cache DIR] [--offline]
-// [--json]`: a Debian kernel and its modules for `barekit boot`, cached. See doc/kernel.md.
+// [--json]`: a Debian kernel and its modules for `barekit boot`, cached; and
+// `barekit kernel overlay`: the module archive `boot` appends to an initramfs. See doc/kernel.md.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
+#include "vm/boot_overlay.h"
 #include "vm/kernel_fetch.h"
 
 namespace barekit::cli {
@@ -46,6 +50,53 @@ int RunFetch(const FetchArgs& a) {
   return 0;
 }
 
+struct OverlayArgs {
+  std::string arch, modules_dir, output, initramfs, add, remove;
+  bool no_defaults = false, json = false;
+};
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+int RunOverlay(const OverlayArgs& a) {
+  vm::OverlayOptions o;
+  o.arch = a.arch;
+  o.modules_dir = a.modules_dir;
+  o.no_defaults = a.no_defaults;
+  o.add = SplitCommas(a.add);
+  o.remove = SplitCommas(a.remove);
+  auto info = a.initramfs.empty() ? vm::WriteBootOverlayFile(o, a.output)
+                                  : vm::WriteBootInitrd(a.initramfs, o, a.output);
+  if (!info.ok()) {
+    std::fprintf(stderr, "barekit kernel overlay: %s\n", info.status().message().c_str());
+    return 1;
+  }
+  std::string out;
+  if (a.json) {
+    nlohmann::json j = {{"output", a.output},
+                        {"order", info->order},
+                        {"notes", info->notes},
+                        {"overlay_bytes", info->overlay_bytes},
+                        {"overlay_offset", info->overlay_offset}};
+    out = j.dump(2) + "\n";
+  } else {
+    for (const auto& n : info->notes)
+      std::fprintf(stderr, "barekit kernel overlay: %s\n", n.c_str());
+    for (const auto& p : info->order) out += "module: " + p + "\n";
+    out += "overlay: " + a.output + " (" + std::to_string(info->overlay_bytes) + " bytes";
+    if (!a.initramfs.empty()) out += " at offset " + std::to_string(info->overlay_offset);
+    out += ")\n";
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
 }  // namespace
 
 void RegisterKernel(CLI::App& app, int* exit_code) {
@@ -68,6 +119,23 @@ void RegisterKernel(CLI::App& app, int* exit_code) {
   fetch->add_flag("--json", a->json, "Print the result as JSON");
   fetch->add_flag("-q,--quiet", a->quiet, "No progress notes on stderr");
   fetch->callback([a, exit_code] { *exit_code = RunFetch(*a); });
+
+  auto b = std::make_shared<OverlayArgs>();
+  CLI::App* overlay = kernel->add_subcommand(
+      "overlay", "Write the cpio of VM modules and /etc/barekit/modules.order that boot appends");
+  overlay->add_option("--arch", b->arch, "amd64 or arm64 (picks the default module list)")
+      ->required()
+      ->check(CLI::IsMember({"amd64", "arm64"}));
+  overlay->add_option("--modules-dir", b->modules_dir, "lib/modules/<release> of the kernel")
+      ->required();
+  overlay->add_option("-o,--output", b->output, "Output file")->required();
+  overlay->add_option("--initramfs", b->initramfs,
+                      "Write this initramfs followed by the overlay (padded to 4 bytes)");
+  overlay->add_option("--add", b->add, "Comma list of extra modules (must exist)");
+  overlay->add_option("--remove", b->remove, "Comma list of default modules to leave out");
+  overlay->add_flag("--no-defaults", b->no_defaults, "Only the modules given with --add");
+  overlay->add_flag("--json", b->json, "Print the result as JSON");
+  overlay->callback([b, exit_code] { *exit_code = RunOverlay(*b); });
 }
 
 }  // namespace barekit::cli
