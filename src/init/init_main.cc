@@ -286,8 +286,9 @@ int main(int argc, char** argv) {
       int con = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
       if (con >= 0) dup2(con, 1), dup2(con, 2), close(con);
     }
-    // The boot protocol's first marker (doc/boot-protocol.md), as soon as the console works.
-    Print(1, barekit::init::InitMarker(barekit::init::BootMillis(), BAREKIT_INIT_VERSION));
+    // The boot protocol's first marker (doc/boot-protocol.md), as soon as the console works. The
+    // newline first: firmware leaves escape codes on the console without ending the line.
+    Print(1, "\n" + barekit::init::InitMarker(barekit::init::BootMillis(), BAREKIT_INIT_VERSION));
     barekit::init::BringUpLoopback(log);
     reboot(RB_DISABLE_CAD);
   }
