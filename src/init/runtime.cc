@@ -74,17 +74,14 @@ Result<UniqueFd> BindUnix(const std::string& path, int type) {
 
 }  // namespace
 
-Millis MonotonicMillis() {
+static Millis ClockMillis(clockid_t clock) {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return static_cast<Millis>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-Millis BootMillis() {
-  timespec ts;
-  clock_gettime(CLOCK_BOOTTIME, &ts);
-  return static_cast<Millis>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
+Millis MonotonicMillis() { return ClockMillis(CLOCK_MONOTONIC); }
+Millis BootMillis() { return ClockMillis(CLOCK_BOOTTIME); }
 
 struct Runtime::Slot {
   explicit Slot(std::string_view name) : relay(name) {}
