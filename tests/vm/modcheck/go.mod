@@ -1,0 +1,3 @@
+module barekit.test/modcheck
+
+go 1.19
