@@ -523,8 +523,11 @@ void Runtime::ServeChannel(uint32_t events) {
         RunControlCommand(line, this, &channel_out_);
     }
     if (channel_out_.size() > kMaxPendingReplies) {
+      // Keep up to the first newline: it may end a line already partly written, and the host
+      // must never see half a line glued to the next.
       Log("control channel: the host is not reading; replies dropped");
-      channel_out_.clear();
+      size_t nl = channel_out_.find('\n');
+      channel_out_.resize(nl == std::string::npos ? 0 : nl + 1);
     }
   }
   if (!channel_.valid()) return;

@@ -205,6 +205,29 @@ class BootProtocol(unittest.TestCase):
         self.assertEqual(self.finish(), -signal.SIGINT)
         self.assertRegex(self.console.text, r"(?m)^BAREKIT-DOWN action=halt uptime_ms=\d+$")
 
+    def test_host_that_does_not_read_never_blocks_init(self):
+        self.boot(WEB)
+        self.console.expect(r"^BAREKIT-READY n=1 ")
+        # 20000 commands without reading a reply: init's writes hit EAGAIN, it keeps 64 KiB and
+        # drops the rest, and still serves signals and the console meanwhile.
+        blob = b"ping\nkill nope\n" * 10000  # replies of 8 and 31 bytes: buffer ends fall mid-line
+        sent = 0
+        while sent < len(blob):
+            _, w, _ = select.select([], [self.master], [], 10)
+            self.assertTrue(w, "init stopped reading its control channel")
+            sent += os.write(self.master, blob[sent:sent + 4096])
+        self.console.expect(r"control channel: the host is not reading; replies dropped")
+        self.ctl.drain(0.3)
+        pongs = self.ctl.text.count("ok pong\n")
+        self.assertGreater(pongs, 1000)
+        self.assertLess(pongs, 10000)
+        for line in self.ctl.text.splitlines():  # whole lines only, never half of one
+            self.assertIn(line, ("ok pong", "err kill nope: no such service"))
+        self.ask("kill web", r"^ok kill web pid=\d+$")
+        self.console.expect(r"^BAREKIT-READY n=2 ")
+        self.ask("poweroff", r"^ok poweroff$")
+        self.assertEqual(self.finish(), -signal.SIGINT)
+
     def test_barekit_net_and_modules_order(self):
         config = """
 [service.net]
