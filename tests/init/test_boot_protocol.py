@@ -106,7 +106,8 @@ class BootProtocol(unittest.TestCase):
         initlib.kill_tree(self.p)
         self.p.wait(timeout=10)
         self.p.stdout.close()
-        os.close(self.master)
+        if self.master is not None:
+            os.close(self.master)
         subprocess.run(["rm", "-rf", self.root])
 
     def send(self, line):
@@ -227,6 +228,30 @@ class BootProtocol(unittest.TestCase):
         self.console.expect(r"^BAREKIT-READY n=2 ")
         self.ask("poweroff", r"^ok poweroff$")
         self.assertEqual(self.finish(), -signal.SIGINT)
+
+    def test_host_hanging_up_costs_nothing(self):
+        self.boot(WEB)
+        self.console.expect(r"^BAREKIT-READY n=1 ")
+        self.ask("ping", r"^ok pong$")
+        init = initlib.children(self.p.pid)[0]
+
+        def cpu_ticks():
+            with open("/proc/%d/stat" % init) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])  # utime + stime
+
+        # The pty's other side goes away: the slave reports EPOLLHUP and EIO from then on. Init must
+        # not spin on it (it closes it and looks again every 200 ms).
+        os.close(self.master)
+        self.master = None
+        time.sleep(0.3)
+        before = cpu_ticks()
+        time.sleep(1.0)
+        used = cpu_ticks() - before
+        self.assertLessEqual(used, 10, "init used %d ticks in 1 s after the hang-up" % used)
+        os.kill(init, signal.SIGUSR2)
+        self.assertEqual(self.finish(), -signal.SIGINT)
+        self.assertRegex(self.console.text, r"(?m)^BAREKIT-DOWN action=poweroff ")
 
     def test_barekit_net_and_modules_order(self):
         config = """
