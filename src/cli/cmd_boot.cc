@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "vm/boot_runner.h"
 #include "vm/kernel_fetch.h"
+#include "vm/initramfs_probe.h"
 #include "vm/kernel_image.h"
 #include "vm/scenario.h"
 
@@ -91,9 +92,22 @@ int RunBootCmd(BootArgs a) {
   for (const vm::Step& s : sc.steps) o.steps.push_back(s);
 
   vm::MachineSpec& m = o.machine;
-  m.arch = a.arch.empty() ? "amd64" : a.arch;
+  m.arch = a.arch;
   if (m.arch == "x86_64") m.arch = "amd64";
   if (m.arch == "aarch64") m.arch = "arm64";
+  // The image says what it is built for: its /init's ELF header.
+  Result<vm::InitramfsInfo> img = vm::ProbeInitramfsFile(a.image);
+  if (!img.ok()) return Fail(img.status().message());
+  if (img.value().init_path.empty())
+    return Fail(a.image + ": the archive has no /init, so the kernel would have nothing to run");
+  const std::string& img_arch = img.value().arch;
+  if (!img_arch.empty() && img_arch != "amd64" && img_arch != "arm64")
+    return Fail(a.image + ": /" + img.value().init_path + " is built for " + img_arch +
+                "; barekit boot runs amd64 and arm64");
+  if (m.arch.empty()) m.arch = img_arch.empty() ? "amd64" : img_arch;
+  if (!img_arch.empty() && img_arch != m.arch)
+    return Fail(a.image + ": /" + img.value().init_path + " is built for " + img_arch +
+                ", but --arch is " + m.arch);
   m.machine = a.machine;
   m.accel = a.accel;
   m.cpu = a.cpu;
@@ -129,8 +143,8 @@ int RunBootCmd(BootArgs a) {
   Result<std::string> karch = vm::KernelArch(a.kernel);
   if (!karch.ok()) return Fail(karch.status().message());
   if (karch.value() != m.arch)
-    return Fail(a.kernel + " is an " + karch.value() + " kernel, but the machine is " + m.arch +
-                " (--arch)");
+    return Fail(a.kernel + " is an " + karch.value() + " kernel, but " + a.image + " is for " +
+                m.arch + ": they cannot boot together");
   m.kernel = a.kernel;
   (void)a.no_overlay;
 

@@ -93,6 +93,7 @@ class Runner {
   void StopVm(bool graceful);
   // Polls the VM channels for up to `wait_ms`; handles console lines, events, exits, signals.
   void Pump(int wait_ms);
+  void HandleEvents();  // QMP events read so far: log them, start a new boot on RESET
   void OnLine(std::string_view line);
   // Waits until pred() or the unpaused deadline; false on timeout, interrupt or `fail_` set.
   bool WaitUntil(const std::function<bool()>& pred, int64_t deadline_unpaused);
@@ -349,6 +350,23 @@ void Runner::OnLine(std::string_view line) {
   }
 }
 
+void Runner::HandleEvents() {
+  if (!vm_ || !vm_->qmp) return;
+  for (const QmpEvent& e : vm_->qmp->TakeEvents()) {
+    if (log_) std::fprintf(log_, "%8.3f # QMP event %s %s\n",
+                           static_cast<double>(e.host_ms - boot_start_) / 1000, e.name.c_str(),
+                           e.data.is_null() ? "" : e.data.dump().c_str());
+    // A new boot in the same QEMU: the phases start again. SeaBIOS resets the machine once
+    // or twice more on its own before the kernel runs; those belong to the same boot.
+    if (e.name == "RESET" && phase_ && phase_->kernel_ms >= 0) {
+      boot_start_ = e.host_ms;
+      r_->boots.emplace_back();
+      phase_ = &r_->boots.back();
+      uboot_typed_ = false;
+    }
+  }
+}
+
 void Runner::Pump(int wait_ms) {
   pollfd p[5];
   int n = 0;
@@ -385,8 +403,10 @@ void Runner::Pump(int wait_ms) {
       uboot_typed_ = true;
       static const char kCmd[] =
           "\nqfw load ${kernel_addr_r} ${ramdisk_addr_r}; booti ${kernel_addr_r} "
-          "${ramdisk_addr_r}:${filesize} ${fdtcontroladdr}\n";
-      (void)!write(vm_->console_in.get(), kCmd, sizeof kCmd - 1);
+          "${ramdisk_addr_r}:${filesize} ${fdt_addr}\n";
+      ssize_t w = write(vm_->console_in.get(), kCmd, sizeof kCmd - 1);
+      if (log_) std::fprintf(log_, "%8.3f # console > U-Boot boot command (%zd bytes)\n",
+                             static_cast<double>(HostMillis() - boot_start_) / 1000, w);
     }
   }
   if (err >= 0 && p[err].revents) {
@@ -396,20 +416,12 @@ void Runner::Pump(int wait_ms) {
   }
   if (qmp >= 0 && p[qmp].revents) {
     Status s = vm_->qmp->ReadAvailable();
-    for (const QmpEvent& e : vm_->qmp->TakeEvents()) {
-      if (log_) std::fprintf(log_, "%8.3f # QMP event %s %s\n",
-                             static_cast<double>(e.host_ms - boot_start_) / 1000, e.name.c_str(),
-                             e.data.is_null() ? "" : e.data.dump().c_str());
-      if (e.name == "RESET") {
-        // A new boot in the same QEMU: the phases start again.
-        boot_start_ = e.host_ms;
-        r_->boots.emplace_back();
-        phase_ = &r_->boots.back();
-        uboot_typed_ = false;
-      }
+    if (!s.ok()) {
+      HandleEvents();
+      vm_->qmp.reset();
     }
-    if (!s.ok()) vm_->qmp.reset();
   }
+  HandleEvents();
   if (ctl >= 0 && p[ctl].revents) {
     ssize_t k = read(vm_->control.get(), buf, sizeof buf);
     if (k > 0) {

@@ -94,8 +94,11 @@ Result<QemuCommand> BuildQemuCommand(const MachineSpec& s) {
   const bool mmio = arm || machine == "microvm";
 
   auto& a = c.argv;
+  // With firmware (U-Boot) and ACPI on, QEMU's virt replaces the pl061 GPIO power key with an
+  // ACPI GED that a device-tree boot never sees; without ACPI it keeps the gpio-keys node.
+  std::string m_opt = arm && !s.bios.empty() ? machine + ",acpi=off" : machine;
   a = {arm ? "qemu-system-aarch64" : "qemu-system-x86_64", "-nodefaults", "-no-user-config",
-       "-accel", s.accel, "-M", machine};
+       "-accel", s.accel, "-M", m_opt};
   if (arm) a.insert(a.end(), {"-cpu", s.cpu.empty() ? "cortex-a57" : s.cpu});
   a.insert(a.end(), {"-m", s.mem, "-smp", std::to_string(s.smp), "-display", "none"});
   // The console on the first serial port, through QEMU's stdio (a pipe to barekit).

@@ -46,7 +46,7 @@ TEST(QemuCommand, Arm64VirtWithDiskNetAndUboot) {
   QemuCommand c = BuildQemuCommand(s).value();
   std::string j = Joined(c);
   EXPECT_EQ(c.argv[0], "qemu-system-aarch64");
-  EXPECT_THAT(j, HasSubstr("-M virt -cpu cortex-a57"));
+  EXPECT_THAT(j, HasSubstr("-M virt,acpi=off -cpu cortex-a57"));  // U-Boot: keep gpio-keys
   EXPECT_THAT(j, HasSubstr("virtserialport,chardev=ctl,name=barekit-ctl"));
   EXPECT_THAT(j, HasSubstr("-device virtio-blk-device,drive=disk0"));
   EXPECT_THAT(j, HasSubstr("hostfwd=tcp:127.0.0.1:18080-:8080 -device virtio-net-device,netdev=net0"));
