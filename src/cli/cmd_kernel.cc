@@ -51,7 +51,7 @@ int RunFetch(const FetchArgs& a) {
 }
 
 struct OverlayArgs {
-  std::string arch, modules_dir, output, initramfs, add, remove;
+  std::string arch, machine, modules_dir, output, initramfs, add, remove;
   bool no_defaults = false, json = false;
 };
 
@@ -67,6 +67,7 @@ std::vector<std::string> SplitCommas(const std::string& s) {
 int RunOverlay(const OverlayArgs& a) {
   vm::OverlayOptions o;
   o.arch = a.arch;
+  o.machine = a.machine;
   o.modules_dir = a.modules_dir;
   o.no_defaults = a.no_defaults;
   o.add = SplitCommas(a.add);
@@ -126,6 +127,7 @@ void RegisterKernel(CLI::App& app, int* exit_code) {
   overlay->add_option("--arch", b->arch, "amd64 or arm64 (picks the default module list)")
       ->required()
       ->check(CLI::IsMember({"amd64", "arm64"}));
+  overlay->add_option("--machine", b->machine, "q35 or microvm (amd64), virt (arm64)");
   overlay->add_option("--modules-dir", b->modules_dir, "lib/modules/<release> of the kernel")
       ->required();
   overlay->add_option("-o,--output", b->output, "Output file")->required();

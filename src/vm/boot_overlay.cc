@@ -69,9 +69,10 @@ Result<std::vector<std::string>> ChooseModules(const OverlayOptions& o, const Ke
   };
   for (const auto& a : explicit_add) BK_RETURN_IF_ERROR(consider(a, true));
   if (!o.no_defaults) {
-    for (const auto& d : DefaultBootModules(o.arch)) {
-      if (removed.count(d)) continue;
-      BK_RETURN_IF_ERROR(consider(d, false));
+    for (const auto& d : o.modules.empty() ? DefaultBootModules(o.arch, o.machine) : o.modules) {
+      std::string name = pack::CanonicalModuleName(d);
+      if (removed.count(name)) continue;
+      BK_RETURN_IF_ERROR(consider(name, false));
     }
   }
   return chosen;
@@ -88,19 +89,25 @@ Status AddParents(std::string_view path, std::set<std::string>* made, archive::C
 
 }  // namespace
 
-std::vector<std::string> DefaultBootModules(std::string_view arch) {
-  // virtio_console is left out on amd64: the control channel is ttyS1 there.
-  if (arch == "amd64") return {"virtio_pci", "virtio_net", "virtio_blk", "button", "evdev"};
-  if (arch == "arm64") {
+std::vector<std::string> DefaultBootModules(std::string_view arch, std::string_view machine) {
+  if (arch == "amd64" && (machine.empty() || machine == "q35")) {
+    // No virtio_console: the control channel is ttyS1 there.
+    return {"virtio_pci", "virtio_net", "virtio_blk", "button", "evdev"};
+  }
+  if (arch == "amd64" && machine == "microvm") {
+    return {"virtio_mmio", "virtio_net", "virtio_blk", "virtio_console", "button", "evdev"};
+  }
+  if (arch == "arm64" && (machine.empty() || machine == "virt")) {
     return {"virtio_mmio", "virtio_net", "virtio_blk", "virtio_console", "gpio_keys", "evdev"};
   }
   return {};
 }
 
 Result<OverlayInfo> WriteBootOverlay(const OverlayOptions& o, archive::ByteSink* out) {
-  if (!o.no_defaults && DefaultBootModules(o.arch).empty()) {
-    return Status::InvalidArgument("boot overlay: no module list for architecture '" + o.arch +
-                                   "' (expected amd64 or arm64)");
+  if (!o.no_defaults && o.modules.empty() && DefaultBootModules(o.arch, o.machine).empty()) {
+    return Status::InvalidArgument("boot overlay: no module list for " + o.arch +
+                                   (o.machine.empty() ? "" : " machine " + o.machine) +
+                                   " (expected amd64 q35/microvm or arm64 virt)");
   }
   BK_ASSIGN_OR_RETURN(KernelModules km, ListKernelModules(o.modules_dir));
   OverlayInfo info;

@@ -20,16 +20,22 @@ namespace barekit::vm {
 inline constexpr std::string_view kOverlayModulesDir = "/etc/barekit/modules";
 inline constexpr std::string_view kModulesOrderPath = "/etc/barekit/modules.order";
 
-// The modules a VM of this architecture needs, before dependencies:
-//   amd64 (q35/microvm, virtio over PCI): virtio_pci virtio_net virtio_blk button evdev
-//   arm64 (virt, virtio over MMIO): virtio_mmio virtio_net virtio_blk virtio_console gpio_keys
-//   evdev
-// Empty for other architectures.
-std::vector<std::string> DefaultBootModules(std::string_view arch);
+// The modules a VM needs for its devices, before dependencies:
+//   amd64 q35 (virtio over PCI; control channel on ttyS1):
+//     virtio_pci virtio_net virtio_blk button evdev
+//   amd64 microvm (virtio over MMIO, virtio-serial control port):
+//     virtio_mmio virtio_net virtio_blk virtio_console button evdev
+//   arm64 virt (virtio over MMIO): virtio_mmio virtio_net virtio_blk virtio_console gpio_keys evdev
+// An empty machine means the architecture's default (q35, virt). Empty for anything else.
+std::vector<std::string> DefaultBootModules(std::string_view arch, std::string_view machine = "");
 
 struct OverlayOptions {
-  std::string arch;                 // amd64 | arm64: the default module list
-  std::string modules_dir;          // lib/modules/<release> of the kernel that boots
+  std::string arch;         // amd64 | arm64
+  std::string machine;      // q35, microvm, virt; empty: the architecture's default
+  std::string modules_dir;  // lib/modules/<release> of the kernel that boots
+  // When not empty, used instead of DefaultBootModules(arch, machine), with the same rule: a
+  // module the kernel lacks is skipped with a note.
+  std::vector<std::string> modules;
   bool no_defaults = false;         // only `add`
   std::vector<std::string> add;     // asked for explicitly: an error when missing
   std::vector<std::string> remove;  // dropped from the default list

@@ -108,6 +108,23 @@ TEST_F(Overlay, ExplicitModulesMustExistAndBuiltinsAreNoted) {
   EXPECT_TRUE(b->modules.empty());
 }
 
+TEST_F(Overlay, MicrovmUsesVirtioMmioAndAModuleListReplacesTheDefaults) {
+  OverlayOptions o = Options("amd64");
+  o.machine = "microvm";
+  archive::StringSink out;
+  auto info = WriteBootOverlay(o, &out);
+  ASSERT_TRUE(info.ok()) << info.status().message();
+  EXPECT_THAT(Names(*info), ::testing::Contains("virtio_mmio"));
+  EXPECT_THAT(Names(*info), ::testing::Contains("virtio_console"));
+  EXPECT_THAT(Names(*info), ::testing::Not(::testing::Contains("virtio_pci")));
+  o.modules = {"evdev", "gpio-keys"};  // a missing one in the list is skipped, as a default
+  archive::StringSink out2;
+  auto listed = WriteBootOverlay(o, &out2);
+  ASSERT_TRUE(listed.ok()) << listed.status().message();
+  EXPECT_THAT(Names(*listed), ElementsAre("evdev"));
+  EXPECT_THAT(listed->notes, ElementsAre("gpio_keys: not in this kernel, skipped"));
+}
+
 TEST_F(Overlay, RemoveAndAdd) {
   OverlayOptions o = Options("amd64");
   o.remove = {"virtio-net", "button", "evdev", "virtio_blk"};
@@ -123,7 +140,11 @@ TEST_F(Overlay, RemoveAndAdd) {
 TEST_F(Overlay, UnknownArchAndMissingDirAreErrors) {
   archive::StringSink out;
   EXPECT_THAT(WriteBootOverlay(Options("riscv64"), &out).status().message(),
-              HasSubstr("no module list for architecture 'riscv64'"));
+              HasSubstr("no module list for riscv64"));
+  OverlayOptions pc = Options("amd64");
+  pc.machine = "pc";
+  EXPECT_THAT(WriteBootOverlay(pc, &out).status().message(),
+              HasSubstr("no module list for amd64 machine pc"));
   OverlayOptions o = Options("amd64");
   o.modules_dir = "/nonexistent/modules";
   EXPECT_THAT(WriteBootOverlay(o, &out).status().message(),
