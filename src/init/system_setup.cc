@@ -138,12 +138,12 @@ void LoadModule(const std::string& path, const LogFn& log) {
   close(fd);
 }
 
-// The boot modules list (doc/boot-protocol.md); missing is fine. At most kMaxList bytes are read.
-void LoadBootModules(const LogFn& log) {
+// A modules list (doc/boot-protocol.md); missing is fine. At most kMaxList bytes are read.
+void LoadModulesList(const char* list, const LogFn& log) {
   constexpr size_t kMaxList = 65536;
-  int fd = open(kBootModulesList, O_RDONLY | O_CLOEXEC);
+  int fd = open(list, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno != ENOENT) Logf(log, "%s: %s", kBootModulesList, strerror(errno));
+    if (errno != ENOENT) Logf(log, "%s: %s", list, strerror(errno));
     return;
   }
   std::string text(kMaxList, '\0');
@@ -154,10 +154,10 @@ void LoadBootModules(const LogFn& log) {
   close(fd);
   text.resize(len);
   if (len == kMaxList)
-    Logf(log, "%s: longer than %zu bytes; the rest is ignored", kBootModulesList, kMaxList);
-  ModuleList list = ParseModulesOrder(text, kBootModulesList);
-  for (const std::string& p : list.problems) log(p);
-  for (const std::string& m : list.paths) LoadModule(m, log);
+    Logf(log, "%s: longer than %zu bytes; the rest is ignored", list, kMaxList);
+  ModuleList parsed = ParseModulesOrder(text, list);
+  for (const std::string& p : parsed.problems) log(p);
+  for (const std::string& m : parsed.paths) LoadModule(m, log);
 }
 
 }  // namespace
@@ -206,7 +206,8 @@ void ApplySystemConfig(const Config& config, const LogFn& log) {
   if (!config.hostname.empty() && sethostname(config.hostname.data(), config.hostname.size()) < 0)
     Logf(log, "sethostname: %s", strerror(errno));
   for (const std::string& m : config.modules) LoadModule(m, log);
-  LoadBootModules(log);
+  LoadModulesList(kImageModulesList, log);
+  LoadModulesList(kBootModulesList, log);
   if (!config.network.interface.empty()) ConfigureAddress(config.network, log);
 }
 

@@ -19,10 +19,12 @@ bool EnsureStdFds();
 // devtmpfs, proc, sysfs, devpts, /dev/shm, /run, /tmp and the /dev/fd, /dev/std* links.
 void MountKernelFilesystems(const LogFn& log);
 void BringUpLoopback(const LogFn& log);
-// Hostname, the config's modules, then the boot modules list kBootModulesList, then the static
+// Hostname, the config's modules, the image's list kImageModulesList (barekit pack --modules with
+// --init-config), the boot modules list kBootModulesList (barekit boot's overlay), then the static
 // address (the config's, or `barekit_net=` put into config.network by the caller).
 void ApplySystemConfig(const Config& config, const LogFn& log);
 inline constexpr char kBootModulesList[] = "/etc/barekit/modules.order";
+inline constexpr char kImageModulesList[] = "/etc/barekit/image-modules.order";
 
 enum class PowerAction { kReboot, kPowerOff, kHalt };
 // sync() then reboot(2); returns only if reboot failed.

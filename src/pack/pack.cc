@@ -364,6 +364,13 @@ Result<Image> BuildImage(const std::string& arch, const std::vector<Binary*>& bi
       BK_RETURN_IF_ERROR(t.AddData("init", 0755, std::move(init), "barekit-init (PID 1) for " + arch));
       if (!opts.init_config.empty()) {
         BK_RETURN_IF_ERROR(t.AddFile("etc/barekit/init.toml", 0644, opts.init_config, "--init-config"));
+        // The user's config stays as written; barekit-init reads the modules from this list.
+        if (!img.modules.empty()) {
+          std::string order = "# kernel modules in load order (barekit pack --modules)\n";
+          for (const std::string& m : img.modules) order += m + "\n";
+          BK_RETURN_IF_ERROR(t.AddData("etc/barekit/image-modules.order", 0644, std::move(order),
+                                       "module load order for barekit-init (--init-config given)"));
+        }
       } else {
         std::vector<InitService> services;
         for (Binary* b : bins) services.push_back({b->name, {"/app/" + b->name}});
