@@ -152,10 +152,11 @@ Result<ProcOutput> Run(std::vector<std::string> argv, const std::string& cwd = "
   return r;
 }
 
-// The line of a failed tool's stderr that says why: apt's last "E:" line, else its last "W:"
+// The line of a failed tool's stderr that says why: apt's last "E:" line, else its first
+// "W: Failed to fetch" line (the summary "Some index files failed" says less), else its last "W:"
 // line, else the last line at all.
 std::string WhyLine(const std::string& err) {
-  std::string last, last_e, last_w;
+  std::string last, last_e, first_fetch, last_w;
   std::istringstream in(err);
   for (std::string line; std::getline(in, line);) {
     while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
@@ -163,15 +164,17 @@ std::string WhyLine(const std::string& err) {
     last = line;
     if (line.starts_with("E: ")) last_e = line.substr(3);
     if (line.starts_with("W: ")) last_w = line.substr(3);
+    if (line.starts_with("W: Failed to fetch") && first_fetch.empty()) first_fetch = line.substr(3);
   }
   if (!last_e.empty()) return last_e;
+  if (!first_fetch.empty()) return first_fetch;
   if (!last_w.empty()) return last_w;
   return last.empty() ? "(no message)" : last;
 }
 
 Status ToolFailed(const std::string& what, const ProcOutput& r) {
-  return Status::IoError(what + " failed (exit " + std::to_string(r.status) +
-                         "): " + WhyLine(r.err));
+  std::string exit = r.status == 0 ? "" : " (exit " + std::to_string(r.status) + ")";
+  return Status::IoError(what + " failed" + exit + ": " + WhyLine(r.err));
 }
 
 // ---- files ----

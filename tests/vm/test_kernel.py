@@ -160,6 +160,18 @@ class Fetch(unittest.TestCase):
             self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
             self.assertIn("no cached cloud amd64 kernel in " + d, r.stderr)
 
+    def test_no_network_is_one_clear_line(self):
+        # An unreachable proxy stands in for a machine without network.
+        with tempfile.TemporaryDirectory() as d:
+            env = dict(os.environ, http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9")
+            r = subprocess.run([BAREKIT, "kernel", "fetch", "--arch", "arm64", "--cache", d, "-q"],
+                               capture_output=True, text=True, timeout=300, env=env)
+            self.assertEqual(r.returncode, 1)
+            self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+            self.assertRegex(r.stderr, r"^barekit kernel fetch: apt-get update \(arm64\) failed: "
+                                       r"Failed to fetch http\S+ .*127\.0\.0\.1")
+            self.assertEqual([n for n in os.listdir(d) if not n.startswith("apt-")], [])
+
     def test_bad_arch_is_a_usage_error(self):
         r = barekit("kernel", "fetch", "--arch", "riscv64", check=False)
         self.assertEqual(r.returncode, 2)
