@@ -146,7 +146,14 @@ int RunBootCmd(BootArgs a) {
     return Fail(a.kernel + " is an " + karch.value() + " kernel, but " + a.image + " is for " +
                 m.arch + ": they cannot boot together");
   m.kernel = a.kernel;
-  (void)a.no_overlay;
+  o.overlay = !a.no_overlay;
+  o.overlay_options.arch = m.arch;
+  o.overlay_options.modules_dir = a.modules_dir;
+  // microvm has no PCI and one UART: virtio over MMIO, and the control channel on virtio-serial.
+  if (a.machine == "microvm") o.overlay_options.add = {"virtio_mmio", "virtio_console"};
+  if (o.overlay && a.modules_dir.empty() && !a.quiet)
+    std::fprintf(stderr, "barekit boot: no --modules-dir for %s: the guest gets no virtio, network "
+                         "or power-key modules from barekit\n", a.kernel.c_str());
 
   Result<vm::BootReport> r = vm::RunBoot(o);
   if (!r.ok()) return Fail(r.status().message());

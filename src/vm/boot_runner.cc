@@ -167,7 +167,15 @@ Status Runner::Prepare() {
   if (!out.valid()) return PosixError(initrd_, errno);
   uint64_t size = 0;
   BK_RETURN_IF_ERROR(AppendFile(out.get(), o_.image, &size));
-  if (!o_.overlay.empty()) BK_RETURN_IF_ERROR(AppendFile(out.get(), o_.overlay, &size));
+  if (o_.overlay && !o_.overlay_options.modules_dir.empty()) {
+    // The VM's modules (virtio, power key) go in a second archive; the user's image is unchanged.
+    std::string overlay = workdir_ + "/overlay.cpio";
+    BK_ASSIGN_OR_RETURN(OverlayInfo info, WriteBootOverlayFile(o_.overlay_options, overlay));
+    if (o_.live)
+      for (const std::string& n : info.notes) std::fprintf(o_.live, "barekit boot: %s\n", n.c_str());
+    BK_RETURN_IF_ERROR(AppendFile(out.get(), overlay, &size));
+    unlink(overlay.c_str());
+  }
 
   MachineSpec spec = o_.machine;
   if (spec.disk.empty() && o_.disk_size) spec.disk = workdir_ + "/disk.raw";

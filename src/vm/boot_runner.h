@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "vm/boot_overlay.h"
 #include "vm/qemu_command.h"
 #include "vm/scenario.h"
 
@@ -21,7 +22,8 @@ struct BootOptions {
   MachineSpec machine;           // kernel, arch, machine, mem, bios, disk, forwards (sockets and
                                  // initrd are filled in by the runner)
   std::string image;             // the user's initramfs
-  std::string overlay;           // optional second cpio appended to it (modules for the VM)
+  bool overlay = true;           // append the VM's kernel modules (needs overlay_options.modules_dir)
+  OverlayOptions overlay_options;
   std::string probe;             // http://127.0.0.1:PORT/PATH checked after each ready
   uint64_t disk_size = 0;        // create machine.disk (or workdir/disk.raw) of this size
   Millis timeout = 60000;        // first boot to ready
