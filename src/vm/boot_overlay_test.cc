@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "archive/test_util.h"
 #include "vm/kernel_fetch.h"
 
 namespace barekit::vm {
@@ -20,24 +21,8 @@ namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string Sh(const std::string& cmd, int* rc = nullptr) {
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  if (rc) *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using testing::ReadFileToString;
+using testing::RunCommand;
 
 class Overlay : public ::testing::Test {
  protected:
@@ -45,11 +30,9 @@ class Overlay : public ::testing::Test {
     char tmpl[] = "/tmp/barekit-overlay-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     root_ = tmpl;
-    int rc = 0;
-    std::string out =
-        Sh("sh " BAREKIT_SOURCE_DIR "/src/vm/testdata/fake_modules.sh " + root_ + "/modules 2>&1",
-           &rc);
-    ASSERT_EQ(rc, 0) << out;
+    auto r = RunCommand("sh " BAREKIT_SOURCE_DIR "/src/vm/testdata/fake_modules.sh " + root_ +
+                        "/modules");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
@@ -156,16 +139,17 @@ TEST_F(Overlay, ReproducibleAndReadByCpioAndBsdtar) {
   auto ia = WriteBootOverlayFile(Options("amd64"), a);
   ASSERT_TRUE(ia.ok()) << ia.status().message();
   ASSERT_TRUE(WriteBootOverlayFile(Options("amd64"), b).ok());
-  EXPECT_EQ(ReadFile(a), ReadFile(b));
+  EXPECT_EQ(ReadFileToString(a), ReadFileToString(b));
 
-  int rc = 0;
-  std::string cpio = Sh("cpio -itv --quiet < " + a + " 2>&1", &rc);
-  ASSERT_EQ(rc, 0) << cpio;
+  auto cpio_run = RunCommand("cpio -itv --quiet < " + a);
+  ASSERT_EQ(cpio_run.exit_code, 0) << cpio_run.output;
+  const std::string& cpio = cpio_run.output;
   EXPECT_THAT(cpio, HasSubstr("etc/barekit/modules.order"));
   EXPECT_THAT(cpio, HasSubstr("etc/barekit/modules/virtio_pci.ko"));
   EXPECT_THAT(cpio, HasSubstr("Jan  1  1970"));  // mtime 0
-  std::string bsd = Sh("bsdtar -tf " + a + " 2>&1", &rc);
-  ASSERT_EQ(rc, 0) << bsd;
+  auto bsd_run = RunCommand("bsdtar -tf " + a);
+  ASSERT_EQ(bsd_run.exit_code, 0) << bsd_run.output;
+  const std::string& bsd = bsd_run.output;
   EXPECT_EQ(bsd,
             "etc\netc/barekit\netc/barekit/modules.order\netc/barekit/modules\n"
             "etc/barekit/modules/button.ko\netc/barekit/modules/evdev.ko\n"
@@ -179,15 +163,16 @@ TEST_F(Overlay, ReproducibleAndReadByCpioAndBsdtar) {
   // Extracted, the order file lists the extracted modules, each identical to its source.
   std::string x = root_ + "/x";
   fs::create_directories(x);
-  Sh("cd " + x + " && cpio -id --quiet < " + a, &rc);
-  ASSERT_EQ(rc, 0);
-  std::string order = ReadFile(x + "/etc/barekit/modules.order");
+  ASSERT_EQ(RunCommand("cd " + x + " && cpio -id --quiet < " + a).exit_code, 0);
+  std::string order = ReadFileToString(x + "/etc/barekit/modules.order");
   ASSERT_EQ(order.substr(0, 2), "# ");
   std::string expected = order.substr(0, order.find('\n') + 1);
   for (const auto& p : ia->order) expected += p + "\n";
   EXPECT_EQ(order, expected);
   for (const auto& m : ia->modules) {
-    EXPECT_EQ(ReadFile(x + "/etc/barekit/modules/" + m.name + ".ko"), ReadFile(m.path)) << m.name;
+    EXPECT_EQ(ReadFileToString(x + "/etc/barekit/modules/" + m.name + ".ko"),
+              ReadFileToString(m.path))
+        << m.name;
   }
 }
 
@@ -197,7 +182,7 @@ TEST_F(Overlay, BootInitrdPadsTheUserArchiveToFourBytes) {
   auto info = WriteBootInitrd(user, Options("amd64"), both);
   ASSERT_TRUE(info.ok()) << info.status().message();
   EXPECT_EQ(info->overlay_offset, 8u);
-  std::string s = ReadFile(both);
+  std::string s = ReadFileToString(both);
   EXPECT_EQ(s.substr(0, 8), std::string("12345\0\0\0", 8));
   EXPECT_EQ(s.substr(8, 6), "070701");
   EXPECT_EQ(s.size(), 8 + info->overlay_bytes);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "archive/test_util.h"
 #include "vm/kernel_fetch.h"
 
 namespace barekit::vm {
@@ -133,14 +134,7 @@ TEST(KernelImage, KernelArchNamesTheFile) {
 }
 
 std::string FileOracle(const std::string& path) {
-  std::string cmd = "file -b '" + path + "'";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return "";
-  char buf[512];
-  std::string out;
-  while (fgets(buf, sizeof buf, p)) out += buf;
-  pclose(p);
-  return out;
+  return testing::RunCommand("file -b '" + path + "'").output;
 }
 
 // The kernels `barekit kernel fetch` put in the cache, checked against file(1). Skipped when
