@@ -259,7 +259,8 @@ class BootProtocol(unittest.TestCase):
 argv = ["sh", "-c", "ip -4 addr show lo; ip route; kill -USR2 1"]
 oneshot = true
 """
-        files = {"/etc/barekit/modules.order": "# boot modules\n\n/lib/modules/missing.ko\nrelative.ko\n"}
+        files = {"/etc/barekit/modules.order": "# boot modules\n\n/lib/modules/missing.ko\nrelative.ko\n",
+                 "/etc/barekit/image-modules.order": "/lib/modules/image-missing.ko\n"}
         self.boot(config, env_extra={"barekit_net": "lo:127.1.2.3/8:127.0.0.9"}, files=files)
         self.assertEqual(self.finish(), -signal.SIGINT, self.console.text)
         out = self.console.text
@@ -269,7 +270,9 @@ oneshot = true
         self.assertRegex(out, r"net \|\s+inet 127\.1\.2\.3/8")
         self.assertRegex(out, r"net \| default via 127\.0\.0\.9 dev lo")
         self.assertRegex(out, r"(?m)^BAREKIT-DOWN action=poweroff uptime_ms=\d+$")
-        # Modules load before the network is configured (virtio_net comes from the list).
+        self.assertIn("module /lib/modules/image-missing.ko: No such file or directory", out)
+        # The image's list, then the boot overlay's, then the network (virtio_net comes from a list).
+        self.assertLess(out.index("module /lib/modules/image-missing.ko"), out.index("module /lib/modules/missing.ko"))
         self.assertLess(out.index("module /lib/modules/missing.ko"), out.index("network: lo is"))
 
 
