@@ -41,7 +41,7 @@ int RunFetch(const FetchArgs& a) {
                         {"release", k->release}, {"package", k->package},
                         {"version", k->version}, {"arch", k->arch},
                         {"flavor", k->flavor},   {"cached", k->from_cache}};
-    out = j.dump(2) + "\n";
+    out = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   } else {
     out = "kernel: " + k->kernel + "\nmodules: " + k->modules_dir + "\nrelease: " + k->release +
           "\npackage: " + k->package + " " + k->version + "\n";
@@ -85,7 +85,7 @@ int RunOverlay(const OverlayArgs& a) {
                         {"notes", info->notes},
                         {"overlay_bytes", info->overlay_bytes},
                         {"overlay_offset", info->overlay_offset}};
-    out = j.dump(2) + "\n";
+    out = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   } else {
     for (const auto& n : info->notes)
       std::fprintf(stderr, "barekit kernel overlay: %s\n", n.c_str());

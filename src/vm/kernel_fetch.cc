@@ -522,7 +522,9 @@ Result<KernelFiles> Download(const PrivateApt& apt, const std::string& cache,
   nlohmann::json meta = {{"package", k.package}, {"version", k.version},
                          {"release", k.release}, {"arch", k.arch},
                          {"flavor", k.flavor},   {"fetched", time(nullptr)}};
-  BK_RETURN_IF_ERROR(WriteTextFile(tree + "/" + kMetaFile, meta.dump(2) + "\n"));
+  BK_RETURN_IF_ERROR(
+      WriteTextFile(tree + "/" + kMetaFile,
+                    meta.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"));
 
   std::string final_dir = cache + "/" + EntryName(k.package, k.version);
   if (rename(tree.c_str(), final_dir.c_str()) != 0) {
