@@ -150,8 +150,8 @@ Status Runner::Prepare() {
     workdir_ = tmpl;
     temp_workdir_ = true;
   } else {
-    workdir_ = o_.workdir;
     std::error_code ec;
+    workdir_ = std::filesystem::absolute(o_.workdir, ec).string();  // reports and {placeholders}
     std::filesystem::create_directories(workdir_, ec);
     if (ec) return Status::IoError(workdir_ + ": " + ec.message());
   }
