@@ -153,8 +153,7 @@ void LoadModulesList(const char* list, const LogFn& log) {
     len += static_cast<size_t>(n);
   close(fd);
   text.resize(len);
-  if (len == kMaxList)
-    Logf(log, "%s: longer than %zu bytes; the rest is ignored", list, kMaxList);
+  if (len == kMaxList) Logf(log, "%s: longer than %zu bytes; the rest is ignored", list, kMaxList);
   ModuleList parsed = ParseModulesOrder(text, list);
   for (const std::string& p : parsed.problems) log(p);
   for (const std::string& m : parsed.paths) LoadModule(m, log);
