@@ -33,7 +33,7 @@ namespace barekit::vm {
 namespace {
 
 constexpr const char* kMetaFile = "barekit-kernel.json";
-constexpr time_t kListsMaxAge = 24 * 60 * 60;
+constexpr time_t kListsMaxAge = time_t{24} * 60 * 60;
 
 // ---- child processes: argv arrays through posix_spawnp, never a shell ----
 
