@@ -149,8 +149,7 @@ int RunBootCmd(BootArgs a) {
   o.overlay = !a.no_overlay;
   o.overlay_options.arch = m.arch;
   o.overlay_options.modules_dir = a.modules_dir;
-  // microvm has no PCI and one UART: virtio over MMIO, and the control channel on virtio-serial.
-  if (a.machine == "microvm") o.overlay_options.add = {"virtio_mmio", "virtio_console"};
+  o.overlay_options.machine = a.machine;  // microvm: virtio over MMIO, control on virtio-serial
   if (o.overlay && a.modules_dir.empty() && !a.quiet)
     std::fprintf(stderr, "barekit boot: no --modules-dir for %s: the guest gets no virtio, network "
                          "or power-key modules from barekit\n", a.kernel.c_str());

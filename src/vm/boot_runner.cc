@@ -120,7 +120,8 @@ class Runner {
   std::deque<std::string> last_;
   int64_t paused_ms_ = 0;
   // Counters over the whole run (all boots).
-  int inits_ = 0, readies_ = 0, downs_ = 0, panics_ = 0;
+  int inits_ = 0, readies_ = 0, downs_ = 0, panics_ = 0, failures_ = 0;
+  std::string last_failure_;
   std::string last_down_action_, last_ready_services_;
   uint64_t lines_seen_ = 0;
   std::string watch_text_;  // after_line: text being waited for
@@ -353,6 +354,10 @@ void Runner::OnLine(std::string_view line) {
     case MarkerKind::kKernelPanic:
       ++panics_;
       break;
+    case MarkerKind::kServiceFailed:
+      ++failures_;
+      last_failure_ = "service " + m->services + " failed: " + m->action;
+      break;
     case MarkerKind::kUbootPrompt:
       break;
   }
@@ -477,10 +482,12 @@ bool Runner::WaitUntil(const std::function<bool()>& pred, int64_t deadline_unpau
 }
 
 bool Runner::BootAndReady(int64_t deadline, std::string* detail) {
-  int ready0 = readies_, panics0 = panics_;
-  bool ok = WaitUntil([&] { return readies_ > ready0 || panics_ > panics0; }, deadline);
-  if (ok && panics_ > panics0) {
-    *detail = "kernel panic";
+  int ready0 = readies_, panics0 = panics_, failures0 = failures_;
+  // A service barekit-init gave up on will never be ready: say so at once.
+  bool ok = WaitUntil([&] { return readies_ > ready0 || panics_ > panics0 || failures_ > failures0; },
+                      deadline);
+  if (ok && (panics_ > panics0 || failures_ > failures0)) {
+    *detail = panics_ > panics0 ? "kernel panic" : last_failure_;
     return false;
   }
   if (!ok) {
@@ -725,11 +732,12 @@ StepResult Runner::DoStep(const Step& s) {
   switch (s.expect) {
     case Expect::kReady: {
       bool new_boot = s.fault == Fault::kReset || s.fault == Fault::kCtrlAltDel || s.fault == Fault::kPowerCut;
-      int panics0 = panics_;
-      ok = WaitUntil([&] { return panics_ > panics0 || (readies_ > ready0 && (!new_boot || inits_ > inits0)); }, deadline);
-      if (panics_ > panics0) {
+      int panics0 = panics_, failures0 = failures_;
+      ok = WaitUntil([&] { return panics_ > panics0 || failures_ > failures0 ||
+                                  (readies_ > ready0 && (!new_boot || inits_ > inits0)); }, deadline);
+      if (panics_ > panics0 || failures_ > failures0) {
         ok = false;
-        d = "kernel panic";
+        d = panics_ > panics0 ? "kernel panic" : last_failure_;
       } else if (!ok) {
         d = interrupted_ ? "interrupted"
             : vm_ && vm_->exited ? "QEMU exited (guest powered off or crashed)"

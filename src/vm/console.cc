@@ -59,6 +59,17 @@ std::optional<Marker> ParseMarker(std::string_view line) {
     return Marker{MarkerKind::kUbootPrompt};
   if (line.find("Starting kernel ...") != std::string_view::npos)
     return Marker{MarkerKind::kKernelStart};
+  constexpr std::string_view kInit = "barekit-init: ";
+  if (size_t i = line.find(kInit); i != std::string_view::npos) {
+    std::string_view rest = line.substr(i + kInit.size());
+    size_t colon = rest.find(": failed: ");
+    if (colon != std::string_view::npos && colon > 0 && rest.substr(0, colon).find(' ') == std::string_view::npos) {
+      Marker m{MarkerKind::kServiceFailed};
+      m.services = std::string(rest.substr(0, colon));
+      m.action = std::string(rest.substr(colon + 10));
+      return m;
+    }
+  }
   if (line.find("Kernel panic - not syncing") != std::string_view::npos)
     return Marker{MarkerKind::kKernelPanic};
   return std::nullopt;

@@ -18,14 +18,15 @@ enum class MarkerKind {
   kUbootPrompt,    // "Hit any key to stop autoboot"
   kKernelStart,    // U-Boot's "Starting kernel ..."
   kKernelPanic,    // "Kernel panic - not syncing"
+  kServiceFailed,  // barekit-init's status line "barekit-init: NAME: failed: WHY"
 };
 
 struct Marker {
   MarkerKind kind;
   int64_t n = 0;          // kReady
   int64_t uptime_ms = -1;  // kInit, kReady, kDown
-  std::string action;     // kDown
-  std::string services;   // kReady
+  std::string action;     // kDown; kServiceFailed: why it failed
+  std::string services;   // kReady; kServiceFailed: the service's name
 };
 
 // The marker a console line carries, if any. Tolerates a prefix before the marker (a kernel

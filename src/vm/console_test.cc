@@ -43,6 +43,16 @@ TEST(Marker, FirmwareAndKernel) {
             MarkerKind::kKernelPanic);
 }
 
+TEST(Marker, ServiceFailed) {
+  auto m = ParseMarker("barekit-init: web: failed: start limit reached (5 starts within 10000 ms)");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->kind, MarkerKind::kServiceFailed);
+  EXPECT_EQ(m->services, "web");
+  EXPECT_EQ(m->action, "start limit reached (5 starts within 10000 ms)");
+  EXPECT_FALSE(ParseMarker("barekit-init: web: exited with code 1; restarting in 50 ms"));
+  EXPECT_FALSE(ParseMarker("web | barekit-init: a b: failed: x"));
+}
+
 TEST(LineSplitter, SplitsAndBounds) {
   LineSplitter s(8);
   std::vector<std::string> got;

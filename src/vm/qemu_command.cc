@@ -47,14 +47,6 @@ Result<Forward> ParseForward(std::string_view spec) {
 
 std::string DefaultMachine(std::string_view arch) { return arch == "arm64" ? "virt" : "q35"; }
 
-std::vector<std::string> MachineModules(std::string_view arch, std::string_view machine) {
-  if (arch == "arm64")
-    return {"virtio_mmio", "virtio_net", "virtio_blk", "virtio_console", "gpio_keys", "evdev"};
-  if (machine == "microvm")
-    return {"virtio_mmio", "virtio_net", "virtio_blk", "virtio_console", "button", "evdev"};
-  return {"virtio_pci", "virtio_net", "virtio_blk", "button", "evdev"};
-}
-
 int64_t HostTscKhz() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;

@@ -52,8 +52,6 @@ std::string DefaultMachine(std::string_view arch);
 // The host TSC frequency in kHz from /proc/cpuinfo ("model name ... @ 2.30GHz", else "cpu MHz"),
 // or 0 when unknown.
 int64_t HostTscKhz();
-// Modules the VM's devices need, by machine (loaded by barekit-init from the boot overlay).
-std::vector<std::string> MachineModules(std::string_view arch, std::string_view machine);
 
 }  // namespace barekit::vm
 

@@ -239,6 +239,21 @@ class Errors(Boot):
         self.assertIn("web | hello-http", r.stdout)
         self.assertIn("verdict: FAIL", r.stdout)
 
+    def test_failed_service_fails_fast(self):
+        exe = go_build(os.path.join(ROOT, "examples", "hello-http"), os.path.join(self.dir, "hello"), "amd64")
+        cfg = os.path.join(self.dir, "broken.toml")
+        with open(cfg, "w") as f:
+            f.write('[service.web]\nargv = ["/app/not-there"]\nrestart_delay = "10ms"\n'
+                    'ready = { kind = "tcp", address = "127.0.0.1:9" }\n')
+        img = os.path.join(self.dir, "broken.cpio.zst")
+        self.assertEqual(barekit("pack", exe, "--initramfs", img, "--init-config", cfg).returncode, 0)
+        t0 = time.monotonic()
+        r = self.boot(img, "--timeout", "120s")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertLess(time.monotonic() - t0, 60)  # not the 120 s timeout
+        self.assertIn("service web failed: start limit reached", r.stdout)
+        self.assertIn("exec /app/not-there: No such file or directory", r.stdout)
+
     def test_sigterm_leaves_no_qemu(self):
         img = pack_hello("amd64")
         p = subprocess.Popen([BAREKIT, "boot", img, "--workdir", os.path.join(self.dir, "wd")],
