@@ -1,9 +1,8 @@
 // `barekit boot IMAGE`: boots an initramfs under QEMU, checks that its services come up, applies
 // faults and prints a verdict. See doc/boot.md.
-#include <CLI/CLI.hpp>
-
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -12,8 +11,8 @@
 
 #include "cli/commands.h"
 #include "vm/boot_runner.h"
-#include "vm/kernel_fetch.h"
 #include "vm/initramfs_probe.h"
+#include "vm/kernel_fetch.h"
 #include "vm/kernel_image.h"
 #include "vm/scenario.h"
 
@@ -79,7 +78,8 @@ int RunBootCmd(BootArgs a) {
   }
   if (!a.disk_size.empty()) {
     auto s = vm::ParseSize(a.disk_size);
-    if (!s || *s == 0 || *s % 512) return Fail("--disk-size " + a.disk_size + ": expected a size like 16M");
+    if (!s || *s == 0 || *s % 512)
+      return Fail("--disk-size " + a.disk_size + ": expected a size like 16M");
     o.disk_size = *s;
   } else if (b.disk_size) {
     o.disk_size = *b.disk_size;
@@ -150,9 +150,12 @@ int RunBootCmd(BootArgs a) {
   o.overlay_options.arch = m.arch;
   o.overlay_options.modules_dir = a.modules_dir;
   o.overlay_options.machine = a.machine;  // microvm: virtio over MMIO, control on virtio-serial
-  if (o.overlay && a.modules_dir.empty() && !a.quiet)
-    std::fprintf(stderr, "barekit boot: no --modules-dir for %s: the guest gets no virtio, network "
-                         "or power-key modules from barekit\n", a.kernel.c_str());
+  if (o.overlay && a.modules_dir.empty() && !a.quiet) {
+    std::fprintf(stderr,
+                 "barekit boot: no --modules-dir for %s: the guest gets no virtio, network "
+                 "or power-key modules from barekit\n",
+                 a.kernel.c_str());
+  }
 
   Result<vm::BootReport> r = vm::RunBoot(o);
   if (!r.ok()) return Fail(r.status().message());
@@ -168,7 +171,8 @@ int RunBootCmd(BootArgs a) {
 
 void RegisterBoot(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<BootArgs>();
-  CLI::App* c = app.add_subcommand("boot", "Boot an initramfs under QEMU, check it comes up, inject faults");
+  CLI::App* c =
+      app.add_subcommand("boot", "Boot an initramfs under QEMU, check it comes up, inject faults");
   c->add_option("image", a->image, "initramfs made by `barekit pack --initramfs`");
   c->add_option("--arch", a->arch, "amd64 (default) or arm64");
   c->add_option("--kernel", a->kernel, "kernel image (default: a Debian kernel, fetched)");
@@ -183,9 +187,11 @@ void RegisterBoot(CLI::App& app, int* exit_code) {
   c->add_option("--disk", a->disk, "raw disk image for virtio-blk (/dev/vda)");
   c->add_option("--disk-size", a->disk_size, "create a fresh zeroed disk of this size");
   c->add_option("--forward", a->forwards, "[127.0.0.1:]HOSTPORT:GUESTPORT (user networking)");
-  c->add_option("--probe", a->probe, "http://127.0.0.1:PORT/PATH that must answer after each ready");
+  c->add_option("--probe", a->probe,
+                "http://127.0.0.1:PORT/PATH that must answer after each ready");
   c->add_option("--timeout", a->timeout, "first boot to ready (default 60s)");
-  c->add_option("--fault", a->faults, "pause:D, reset, powerdown, ctrl-alt-del, power-cut, kill:SVC[:SIG]");
+  c->add_option("--fault", a->faults,
+                "pause:D, reset, powerdown, ctrl-alt-del, power-cut, kill:SVC[:SIG]");
   c->add_option("--scenario", a->scenario, "scenario file (TOML, doc/boot.md)");
   c->add_option("--append", a->append, "more kernel command line words");
   c->add_option("--workdir", a->workdir, "keep sockets, console log and disk here");

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -19,10 +20,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <optional>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "base/posix_error.h"
 #include "base/unique_fd.h"
@@ -61,7 +60,8 @@ Status AppendFile(int out, const std::string& src, uint64_t* size) {
   static const char zeros[4] = {};
   if (*size % 4) {
     size_t pad = 4 - *size % 4;
-    if (write(out, zeros, pad) != static_cast<ssize_t>(pad)) return PosixError("write initrd", errno);
+    if (write(out, zeros, pad) != static_cast<ssize_t>(pad))
+      return PosixError("write initrd", errno);
     *size += pad;
   }
   return Status::Ok();
@@ -70,10 +70,10 @@ Status AppendFile(int out, const std::string& src, uint64_t* size) {
 // One QEMU process and its channels.
 struct Vm {
   pid_t pid = -1;
-  UniqueFd console;   // QEMU's stdout (the guest console)
+  UniqueFd console;     // QEMU's stdout (the guest console)
   UniqueFd console_in;  // QEMU's stdin (typing into the console: U-Boot)
-  UniqueFd err;       // QEMU's stderr
-  UniqueFd control;   // the control channel's socket
+  UniqueFd err;         // QEMU's stderr
+  UniqueFd control;     // the control channel's socket
   std::optional<QmpClient> qmp;
   std::string stderr_text;
   int status = 0;
@@ -173,7 +173,8 @@ Status Runner::Prepare() {
     std::string overlay = workdir_ + "/overlay.cpio";
     BK_ASSIGN_OR_RETURN(OverlayInfo info, WriteBootOverlayFile(o_.overlay_options, overlay));
     if (o_.live)
-      for (const std::string& n : info.notes) std::fprintf(o_.live, "barekit boot: %s\n", n.c_str());
+      for (const std::string& n : info.notes)
+        std::fprintf(o_.live, "barekit boot: %s\n", n.c_str());
     BK_RETURN_IF_ERROR(AppendFile(out.get(), overlay, &size));
     unlink(overlay.c_str());
   }
@@ -300,7 +301,8 @@ void Runner::StopVm(bool graceful) {
   char buf[4096];
   ssize_t n;
   while ((n = read(vm_->console.get(), buf, sizeof buf)) > 0)
-    split_.Feed(std::string_view(buf, static_cast<size_t>(n)), [&](std::string_view l) { OnLine(l); });
+    split_.Feed(std::string_view(buf, static_cast<size_t>(n)),
+                [&](std::string_view l) { OnLine(l); });
   vm_.reset();
 }
 
@@ -366,9 +368,11 @@ void Runner::OnLine(std::string_view line) {
 void Runner::HandleEvents() {
   if (!vm_ || !vm_->qmp) return;
   for (const QmpEvent& e : vm_->qmp->TakeEvents()) {
-    if (log_) std::fprintf(log_, "%8.3f # QMP event %s %s\n",
-                           static_cast<double>(e.host_ms - boot_start_) / 1000, e.name.c_str(),
-                           e.data.is_null() ? "" : e.data.dump().c_str());
+    if (log_) {
+      std::fprintf(log_, "%8.3f # QMP event %s %s\n",
+                   static_cast<double>(e.host_ms - boot_start_) / 1000, e.name.c_str(),
+                   e.data.is_null() ? "" : e.data.dump().c_str());
+    }
     // A new boot in the same QEMU: the phases start again. SeaBIOS resets the machine once
     // or twice more on its own before the kernel runs; those belong to the same boot.
     if (e.name == "RESET" && phase_ && phase_->kernel_ms >= 0) {
@@ -406,25 +410,29 @@ void Runner::Pump(int wait_ms) {
   if (con >= 0 && p[con].revents) {
     ssize_t k = read(vm_->console.get(), buf, sizeof buf);
     if (k > 0) {
-      split_.Feed(std::string_view(buf, static_cast<size_t>(k)), [&](std::string_view l) { OnLine(l); });
+      split_.Feed(std::string_view(buf, static_cast<size_t>(k)),
+                  [&](std::string_view l) { OnLine(l); });
     } else if (k == 0) {
       vm_->console.Reset();
     }
     // U-Boot counts down without a newline: stop it and boot the -kernel/-initrd it was given
     // through fw_cfg, which saves the 2 s bootdelay.
-    if (!uboot_typed_ && split_.pending().find("Hit any key to stop autoboot") != std::string_view::npos) {
+    if (!uboot_typed_ &&
+        split_.pending().find("Hit any key to stop autoboot") != std::string_view::npos) {
       uboot_typed_ = true;
       static const char kCmd[] =
           "\nqfw load ${kernel_addr_r} ${ramdisk_addr_r}; booti ${kernel_addr_r} "
           "${ramdisk_addr_r}:${filesize} ${fdt_addr}\n";
       ssize_t w = write(vm_->console_in.get(), kCmd, sizeof kCmd - 1);
-      if (log_) std::fprintf(log_, "%8.3f # console > U-Boot boot command (%zd bytes)\n",
-                             static_cast<double>(HostMillis() - boot_start_) / 1000, w);
+      if (log_)
+        std::fprintf(log_, "%8.3f # console > U-Boot boot command (%zd bytes)\n",
+                     static_cast<double>(HostMillis() - boot_start_) / 1000, w);
     }
   }
   if (err >= 0 && p[err].revents) {
     ssize_t k = read(vm_->err.get(), buf, sizeof buf);
-    if (k > 0 && vm_->stderr_text.size() < 8192) vm_->stderr_text.append(buf, static_cast<size_t>(k));
+    if (k > 0 && vm_->stderr_text.size() < 8192)
+      vm_->stderr_text.append(buf, static_cast<size_t>(k));
     if (k == 0) vm_->err.Reset();
   }
   if (qmp >= 0 && p[qmp].revents) {
@@ -442,8 +450,9 @@ void Runner::Pump(int wait_ms) {
         char c = buf[i];
         if (c == '\n') {
           if (!ctl_buf_.empty() && ctl_buf_.back() == '\r') ctl_buf_.pop_back();
-          if (log_) std::fprintf(log_, "%8.3f # control < %s\n",
-                                 static_cast<double>(HostMillis() - boot_start_) / 1000, ctl_buf_.c_str());
+          if (log_)
+            std::fprintf(log_, "%8.3f # control < %s\n",
+                         static_cast<double>(HostMillis() - boot_start_) / 1000, ctl_buf_.c_str());
           ctl_lines_.push_back(std::move(ctl_buf_));
           ctl_buf_.clear();
           if (ctl_lines_.size() > 64) ctl_lines_.pop_front();
@@ -462,7 +471,8 @@ void Runner::Pump(int wait_ms) {
     // Drain the console.
     ssize_t k;
     while (vm_->console.valid() && (k = read(vm_->console.get(), buf, sizeof buf)) > 0)
-      split_.Feed(std::string_view(buf, static_cast<size_t>(k)), [&](std::string_view l) { OnLine(l); });
+      split_.Feed(std::string_view(buf, static_cast<size_t>(k)),
+                  [&](std::string_view l) { OnLine(l); });
   }
 }
 
@@ -484,8 +494,8 @@ bool Runner::WaitUntil(const std::function<bool()>& pred, int64_t deadline_unpau
 bool Runner::BootAndReady(int64_t deadline, std::string* detail) {
   int ready0 = readies_, panics0 = panics_, failures0 = failures_;
   // A service barekit-init gave up on will never be ready: say so at once.
-  bool ok = WaitUntil([&] { return readies_ > ready0 || panics_ > panics0 || failures_ > failures0; },
-                      deadline);
+  bool ok = WaitUntil(
+      [&] { return readies_ > ready0 || panics_ > panics0 || failures_ > failures0; }, deadline);
   if (ok && (panics_ > panics0 || failures_ > failures0)) {
     *detail = panics_ > panics0 ? "kernel panic" : last_failure_;
     return false;
@@ -499,7 +509,8 @@ bool Runner::BootAndReady(int64_t deadline, std::string* detail) {
       *detail = "not ready in time (no BAREKIT-READY line)";
     return false;
   }
-  *detail = "ready: " + (last_ready_services_.empty() ? std::string("(no services)") : last_ready_services_);
+  *detail = "ready: " +
+            (last_ready_services_.empty() ? std::string("(no services)") : last_ready_services_);
   return Probe(deadline, detail);
 }
 
@@ -512,7 +523,8 @@ bool Runner::Probe(int64_t deadline, std::string* detail) {
   }
   std::string last;
   for (;;) {
-    Result<int> code = HttpGet(url.value(), std::min<int64_t>(kProbeTry, std::max<int64_t>(1, deadline - Unpaused())));
+    Result<int> code = HttpGet(
+        url.value(), std::min<int64_t>(kProbeTry, std::max<int64_t>(1, deadline - Unpaused())));
     if (code.ok() && code.value() >= 200 && code.value() < 400) {
       *detail += fmt::format("; GET {} -> {}", url.value().path, code.value());
       return true;
@@ -534,9 +546,11 @@ bool Runner::Control(const std::string& cmd, const std::string& want_prefix, int
   // The guest may not have opened its end yet: ping until it answers, then send the command.
   auto send_line = [&](const std::string& line) {
     std::string l = line + "\n";
-    if (log_) std::fprintf(log_, "%8.3f # control > %s\n",
-                           static_cast<double>(HostMillis() - boot_start_) / 1000, line.c_str());
-    return send(vm_->control.get(), l.data(), l.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(l.size());
+    if (log_)
+      std::fprintf(log_, "%8.3f # control > %s\n",
+                   static_cast<double>(HostMillis() - boot_start_) / 1000, line.c_str());
+    return send(vm_->control.get(), l.data(), l.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(l.size());
   };
   auto take = [&](const std::string& prefix, std::string* out) {
     while (!ctl_lines_.empty()) {
@@ -591,6 +605,7 @@ bool Runner::RunCheck(const Step& s, std::string* detail) {
   }
   if (log_) std::fflush(log_);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   int out[2];
@@ -625,17 +640,22 @@ bool Runner::RunCheck(const Step& s, std::string* detail) {
   while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
   }
   while (!text.empty() && text.back() == '\n') text.pop_back();
-  std::string last_line = text.substr(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+  std::string last_line =
+      text.substr(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
   bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
-  *detail += "; check " + std::string(ok ? "ok" : "FAILED") + (last_line.empty() ? "" : ": " + last_line);
+  *detail +=
+      "; check " + std::string(ok ? "ok" : "FAILED") + (last_line.empty() ? "" : ": " + last_line);
   return ok;
 }
 
 std::string Runner::StepName(const Step& s) const {
   switch (s.fault) {
-    case Fault::kPause: return fmt::format("pause:{}ms", s.pause);
-    case Fault::kKill: return "kill:" + s.service + ":" + std::to_string(s.signal);
-    default: return FaultName(s.fault);
+    case Fault::kPause:
+      return fmt::format("pause:{}ms", s.pause);
+    case Fault::kKill:
+      return "kill:" + s.service + ":" + std::to_string(s.signal);
+    default:
+      return FaultName(s.fault);
   }
 }
 
@@ -699,10 +719,17 @@ StepResult Runner::DoStep(const Step& s) {
     case Fault::kPowerdown:
     case Fault::kCtrlAltDel: {
       nlohmann::json args;
-      const char* cmd = s.fault == Fault::kReset ? "system_reset" : s.fault == Fault::kPowerdown ? "system_powerdown" : "send-key";
-      if (s.fault == Fault::kCtrlAltDel)
-        args = {{"keys", {{{"type", "qcode"}, {"data", "ctrl"}}, {{"type", "qcode"}, {"data", "alt"}}, {{"type", "qcode"}, {"data", "delete"}}}}};
-      Result<nlohmann::json> r = vm_->qmp ? vm_->qmp->Execute(cmd, args) : Status::IoError("no QMP");
+      const char* cmd = s.fault == Fault::kReset       ? "system_reset"
+                        : s.fault == Fault::kPowerdown ? "system_powerdown"
+                                                       : "send-key";
+      if (s.fault == Fault::kCtrlAltDel) {
+        args = {{"keys",
+                 {{{"type", "qcode"}, {"data", "ctrl"}},
+                  {{"type", "qcode"}, {"data", "alt"}},
+                  {{"type", "qcode"}, {"data", "delete"}}}}};
+      }
+      Result<nlohmann::json> r =
+          vm_->qmp ? vm_->qmp->Execute(cmd, args) : Status::IoError("no QMP");
       if (!r.ok()) {
         d = r.status().message();
         return res;
@@ -710,7 +737,8 @@ StepResult Runner::DoStep(const Step& s) {
       break;
     }
     case Fault::kPowerCut: {
-      StopVm(false);  // SIGKILL: the host page cache keeps what QEMU wrote; the guest's cache is lost
+      StopVm(
+          false);  // SIGKILL: the host page cache keeps what QEMU wrote; the guest's cache is lost
       Status st = StartVm();
       if (!st.ok()) {
         d = st.message();
@@ -731,16 +759,21 @@ StepResult Runner::DoStep(const Step& s) {
   bool ok = false;
   switch (s.expect) {
     case Expect::kReady: {
-      bool new_boot = s.fault == Fault::kReset || s.fault == Fault::kCtrlAltDel || s.fault == Fault::kPowerCut;
+      bool new_boot =
+          s.fault == Fault::kReset || s.fault == Fault::kCtrlAltDel || s.fault == Fault::kPowerCut;
       int panics0 = panics_, failures0 = failures_;
-      ok = WaitUntil([&] { return panics_ > panics0 || failures_ > failures0 ||
-                                  (readies_ > ready0 && (!new_boot || inits_ > inits0)); }, deadline);
+      ok = WaitUntil(
+          [&] {
+            return panics_ > panics0 || failures_ > failures0 ||
+                   (readies_ > ready0 && (!new_boot || inits_ > inits0));
+          },
+          deadline);
       if (panics_ > panics0 || failures_ > failures0) {
         ok = false;
         d = panics_ > panics0 ? "kernel panic" : last_failure_;
       } else if (!ok) {
-        d = interrupted_ ? "interrupted"
-            : vm_ && vm_->exited ? "QEMU exited (guest powered off or crashed)"
+        d = interrupted_                   ? "interrupted"
+            : vm_ && vm_->exited           ? "QEMU exited (guest powered off or crashed)"
             : new_boot && inits_ == inits0 ? "the machine did not boot again in time"
                                            : "not ready again in time";
       } else {
@@ -753,12 +786,14 @@ StepResult Runner::DoStep(const Step& s) {
     case Expect::kOff: {
       ok = WaitUntil([&] { return vm_ && vm_->exited; }, deadline);
       bool orderly = downs_ > downs0;
-      if (!ok)
-        d = downs_ > downs0 ? "BAREKIT-DOWN seen but QEMU still running" : "still running (no orderly shutdown)";
-      else if (!orderly)
+      if (!ok) {
+        d = downs_ > downs0 ? "BAREKIT-DOWN seen but QEMU still running"
+                            : "still running (no orderly shutdown)";
+      } else if (!orderly) {
         d = "QEMU exited without BAREKIT-DOWN (not an orderly poweroff)";
-      else
+      } else {
         d = "powered off in order (" + last_down_action_ + ")";
+      }
       ok = ok && orderly && last_down_action_ == "poweroff";
       break;
     }
@@ -818,7 +853,9 @@ void Runner::Cleanup() {
   }
 }
 
-std::string Ms(int64_t ms) { return ms < 0 ? "-" : fmt::format("{:.2f} s", static_cast<double>(ms) / 1000); }
+std::string Ms(int64_t ms) {
+  return ms < 0 ? "-" : fmt::format("{:.2f} s", static_cast<double>(ms) / 1000);
+}
 
 }  // namespace
 
@@ -845,11 +882,12 @@ std::string FormatReport(const BootReport& r) {
   }
   size_t w = 5;
   for (const StepResult& s : r.steps) w = std::max(w, s.name.size());
-  out += fmt::format("{:<4} {:<{}} {:<10} {:<6} {:>8}  {}\n", "step", "fault", w, "expect", "result", "time", "detail");
+  out += fmt::format("{:<4} {:<{}} {:<10} {:<6} {:>8}  {}\n", "step", "fault", w, "expect",
+                     "result", "time", "detail");
   for (size_t i = 0; i < r.steps.size(); ++i) {
     const StepResult& s = r.steps[i];
-    out += fmt::format("{:<4} {:<{}} {:<10} {:<6} {:>8}  {}\n", i, s.name, w, s.expect, s.ok ? "ok" : "FAIL",
-                       Ms(s.ms), s.detail);
+    out += fmt::format("{:<4} {:<{}} {:<10} {:<6} {:>8}  {}\n", i, s.name, w, s.expect,
+                       s.ok ? "ok" : "FAIL", Ms(s.ms), s.detail);
   }
   if (!r.ok && !r.last_lines.empty()) {
     out += "last console lines:\n";
@@ -871,13 +909,21 @@ std::string ReportJson(const BootReport& r) {
   if (!r.disk.empty()) j["disk"] = r.disk;
   auto opt = [](int64_t v) { return v < 0 ? nlohmann::json() : nlohmann::json(v); };
   j["boots"] = nlohmann::json::array();
-  for (const BootPhases& b : r.boots)
-    j["boots"].push_back({{"firmware_ms", opt(b.firmware_ms)}, {"uboot_ms", opt(b.uboot_ms)},
-                          {"kernel_ms", opt(b.kernel_ms)}, {"init_ms", opt(b.init_ms)},
+  for (const BootPhases& b : r.boots) {
+    j["boots"].push_back({{"firmware_ms", opt(b.firmware_ms)},
+                          {"uboot_ms", opt(b.uboot_ms)},
+                          {"kernel_ms", opt(b.kernel_ms)},
+                          {"init_ms", opt(b.init_ms)},
                           {"total_ms", opt(b.total_ms)}});
+  }
   j["steps"] = nlohmann::json::array();
-  for (const StepResult& s : r.steps)
-    j["steps"].push_back({{"fault", s.name}, {"expect", s.expect}, {"ok", s.ok}, {"ms", s.ms}, {"detail", s.detail}});
+  for (const StepResult& s : r.steps) {
+    j["steps"].push_back({{"fault", s.name},
+                          {"expect", s.expect},
+                          {"ok", s.ok},
+                          {"ms", s.ms},
+                          {"detail", s.detail}});
+  }
   if (!r.ok) j["last_lines"] = r.last_lines;
   return j.dump(2) + "\n";
 }

@@ -19,19 +19,19 @@
 namespace barekit::vm {
 
 struct BootOptions {
-  MachineSpec machine;           // kernel, arch, machine, mem, bios, disk, forwards (sockets and
-                                 // initrd are filled in by the runner)
-  std::string image;             // the user's initramfs
-  bool overlay = true;           // append the VM's kernel modules (needs overlay_options.modules_dir)
+  MachineSpec machine;  // kernel, arch, machine, mem, bios, disk, forwards (sockets and
+                        // initrd are filled in by the runner)
+  std::string image;    // the user's initramfs
+  bool overlay = true;  // append the VM's kernel modules (needs overlay_options.modules_dir)
   OverlayOptions overlay_options;
-  std::string probe;             // http://127.0.0.1:PORT/PATH checked after each ready
-  uint64_t disk_size = 0;        // create machine.disk (or workdir/disk.raw) of this size
-  Millis timeout = 60000;        // first boot to ready
+  std::string probe;       // http://127.0.0.1:PORT/PATH checked after each ready
+  uint64_t disk_size = 0;  // create machine.disk (or workdir/disk.raw) of this size
+  Millis timeout = 60000;  // first boot to ready
   std::vector<Step> steps;
-  std::string workdir;           // empty: a temporary one, removed after a passing run
-  std::string log_path;          // console log; empty: workdir/console.log
-  std::FILE* live = stdout;      // console lines as they come, prefixed; nullptr: quiet
-  std::string qemu_dir;          // where qemu-system-* are; empty: PATH
+  std::string workdir;       // empty: a temporary one, removed after a passing run
+  std::string log_path;      // console log; empty: workdir/console.log
+  std::FILE* live = stdout;  // console lines as they come, prefixed; nullptr: quiet
+  std::string qemu_dir;      // where qemu-system-* are; empty: PATH
 };
 
 struct BootPhases {
@@ -46,7 +46,7 @@ struct StepResult {
   std::string name;    // "boot", "power-cut", "kill:web:KILL", ...
   std::string expect;  // ready | off | responsive
   bool ok = false;
-  int64_t ms = 0;      // fault to expectation (unpaused host time)
+  int64_t ms = 0;  // fault to expectation (unpaused host time)
   std::string detail;
 };
 

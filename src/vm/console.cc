@@ -63,7 +63,8 @@ std::optional<Marker> ParseMarker(std::string_view line) {
   if (size_t i = line.find(kInit); i != std::string_view::npos) {
     std::string_view rest = line.substr(i + kInit.size());
     size_t colon = rest.find(": failed: ");
-    if (colon != std::string_view::npos && colon > 0 && rest.substr(0, colon).find(' ') == std::string_view::npos) {
+    if (colon != std::string_view::npos && colon > 0 &&
+        rest.substr(0, colon).find(' ') == std::string_view::npos) {
       Marker m{MarkerKind::kServiceFailed};
       m.services = std::string(rest.substr(0, colon));
       m.action = std::string(rest.substr(colon + 10));

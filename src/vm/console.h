@@ -1,5 +1,6 @@
 // The guest's serial console as the host sees it: bytes split into lines, and the markers of
-// doc/boot-protocol.md (BAREKIT-INIT / -READY / -DOWN) and of the firmware and kernel found in them.
+// doc/boot-protocol.md (BAREKIT-INIT / -READY / -DOWN) and of the firmware and kernel found in
+// them.
 #ifndef VM_CONSOLE_H_
 #define VM_CONSOLE_H_
 
@@ -23,10 +24,10 @@ enum class MarkerKind {
 
 struct Marker {
   MarkerKind kind;
-  int64_t n = 0;          // kReady
+  int64_t n = 0;           // kReady
   int64_t uptime_ms = -1;  // kInit, kReady, kDown
-  std::string action;     // kDown; kServiceFailed: why it failed
-  std::string services;   // kReady; kServiceFailed: the service's name
+  std::string action;      // kDown; kServiceFailed: why it failed
+  std::string services;    // kReady; kServiceFailed: the service's name
 };
 
 // The marker a console line carries, if any. Tolerates a prefix before the marker (a kernel

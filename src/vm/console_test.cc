@@ -37,7 +37,8 @@ TEST(Marker, NotMarkers) {
 }
 
 TEST(Marker, FirmwareAndKernel) {
-  EXPECT_EQ(ParseMarker("U-Boot 2023.01+dfsg-2+deb12u3 (Jan 01 2024)")->kind, MarkerKind::kUbootBanner);
+  EXPECT_EQ(ParseMarker("U-Boot 2023.01+dfsg-2+deb12u3 (Jan 01 2024)")->kind,
+            MarkerKind::kUbootBanner);
   EXPECT_EQ(ParseMarker("Starting kernel ...")->kind, MarkerKind::kKernelStart);
   EXPECT_EQ(ParseMarker("[    2.1] Kernel panic - not syncing: Attempted to kill init!")->kind,
             MarkerKind::kKernelPanic);

@@ -19,7 +19,8 @@ namespace barekit::vm {
 Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   constexpr std::string_view kScheme = "http://";
   if (url.substr(0, kScheme.size()) != kScheme)
-    return Status::InvalidArgument("probe '" + std::string(url) + "': expected http://HOST:PORT/PATH");
+    return Status::InvalidArgument("probe '" + std::string(url) +
+                                   "': expected http://HOST:PORT/PATH");
   std::string_view rest = url.substr(kScheme.size());
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
@@ -36,7 +37,8 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   if (u.host == "localhost") u.host = "127.0.0.1";
   in_addr a;
   if (inet_pton(AF_INET, u.host.c_str(), &a) != 1)
-    return Status::InvalidArgument("probe '" + std::string(url) + "': the host must be an IPv4 address");
+    return Status::InvalidArgument("probe '" + std::string(url) +
+                                   "': the host must be an IPv4 address");
   for (char c : u.path)
     if (c == '\r' || c == '\n' || c == ' ')
       return Status::InvalidArgument("probe '" + std::string(url) + "': bad character in the path");
@@ -58,11 +60,13 @@ Result<int> HttpGet(const HttpUrl& url, int64_t timeout_ms) {
       pollfd p{fd.get(), events, 0};
       int r = poll(&p, 1, left);
       if (r > 0) return Status::Ok();
-      if (r < 0 && errno != EINTR) return Status::IoError(std::string("poll: ") + std::strerror(errno));
+      if (r < 0 && errno != EINTR)
+        return Status::IoError(std::string("poll: ") + std::strerror(errno));
     }
   };
   if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
-    if (errno != EINPROGRESS) return Status::IoError(std::string("connect: ") + std::strerror(errno));
+    if (errno != EINPROGRESS)
+      return Status::IoError(std::string("connect: ") + std::strerror(errno));
     BK_RETURN_IF_ERROR(wait(POLLOUT));
     int err = 0;
     socklen_t len = sizeof err;

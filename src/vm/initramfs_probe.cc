@@ -17,19 +17,31 @@ constexpr size_t kMaxName = 4096;
 constexpr uint64_t kMaxEntries = 1 << 20;
 
 std::string ElfArch(std::string_view head) {
-  if (head.size() < 20 || head.substr(0, 4) != "\x7f" "ELF") return "";
+  if (head.size() < 20 || head.substr(0, 4) !=
+                              "\x7f"
+                              "ELF")
+    return "";
   Endian e = head[5] == 2 ? Endian::kBig : Endian::kLittle;
   uint64_t machine = LoadUint(AsBytes(head).data() + 18, 2, e);
   switch (machine) {
-    case 62: return "amd64";
-    case 183: return "arm64";
-    case 243: return "riscv64";
-    case 3: return "386";
-    case 40: return "arm";
-    case 8: return "mips";
-    case 21: return "ppc64";
-    case 22: return "s390x";
-    default: return "elf-machine-" + std::to_string(machine);
+    case 62:
+      return "amd64";
+    case 183:
+      return "arm64";
+    case 243:
+      return "riscv64";
+    case 3:
+      return "386";
+    case 40:
+      return "arm";
+    case 8:
+      return "mips";
+    case 21:
+      return "ppc64";
+    case 22:
+      return "s390x";
+    default:
+      return "elf-machine-" + std::to_string(machine);
   }
 }
 
@@ -52,7 +64,9 @@ class CpioScanner {
   bool done() const { return done_; }
   const Status& status() const { return status_; }
   InitramfsInfo Finish(Status* st) {
-    if (status_.ok() && !done_) status_ = Status::Corrupt("cpio: archive ends before its trailer at byte " + std::to_string(offset_));
+    if (status_.ok() && !done_)
+      status_ = Status::Corrupt("cpio: archive ends before its trailer at byte " +
+                                std::to_string(offset_));
     *st = status_;
     return info_;
   }
@@ -64,7 +78,10 @@ class CpioScanner {
     uint64_t v = 0;
     for (size_t i = 0; i < 8; ++i) {
       char c = buf_[6 + field * 8 + i];
-      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      int d = c >= '0' && c <= '9'   ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                     : -1;
       if (d < 0) {
         bad_hex_ = true;
         return 0;
@@ -79,7 +96,8 @@ class CpioScanner {
       case kHead: {
         header_at_ = offset_ - kHeader;
         if (buf_.compare(0, 6, "070701") != 0 && buf_.compare(0, 6, "070702") != 0) {
-          status_ = Status::Corrupt("cpio: no newc header magic at byte " + std::to_string(header_at_));
+          status_ =
+              Status::Corrupt("cpio: no newc header magic at byte " + std::to_string(header_at_));
           return;
         }
         bad_hex_ = false;
@@ -101,7 +119,8 @@ class CpioScanner {
       case kName: {
         name_ = buf_;
         if (name_.empty() || name_.back() != '\0') {
-          status_ = Status::Corrupt("cpio: name not NUL-terminated at byte " + std::to_string(header_at_ + kHeader));
+          status_ = Status::Corrupt("cpio: name not NUL-terminated at byte " +
+                                    std::to_string(header_at_ + kHeader));
           return;
         }
         name_.pop_back();
@@ -121,7 +140,8 @@ class CpioScanner {
         bool link = (mode_ & 0170000) == 0120000;
         bool reg = (mode_ & 0170000) == 0100000;
         if (link && filesize_ > kMaxName) {
-          status_ = Status::Corrupt("cpio: symlink target too long at byte " + std::to_string(header_at_));
+          status_ = Status::Corrupt("cpio: symlink target too long at byte " +
+                                    std::to_string(header_at_));
           return;
         }
         data_left_ = filesize_;
@@ -165,7 +185,8 @@ class CpioScanner {
         p = target.substr(1);
       } else {
         size_t slash = p.rfind('/');
-        p = (slash == std::string::npos ? "" : p.substr(0, slash + 1)) + target;
+        p.resize(slash == std::string::npos ? 0 : slash + 1);  // the link's directory
+        p += target;
       }
     }
     return false;
@@ -225,7 +246,8 @@ Result<InitramfsInfo> ProbeInitramfs(Bytes data) {
       ZSTD_outBuffer ob{out.data(), out.size(), 0};
       size_t rc = ZSTD_decompressStream(d.get(), &ob, &ib);
       if (ZSTD_isError(rc))
-        return Status::Corrupt(std::string("zstd: ") + ZSTD_getErrorName(rc) + " near input byte " + std::to_string(ib.pos));
+        return Status::Corrupt(std::string("zstd: ") + ZSTD_getErrorName(rc) + " near input byte " +
+                               std::to_string(ib.pos));
       if (!scan.Push(std::string_view(out.data(), ob.pos))) break;
       if (ob.pos == 0 && ib.pos == ib.size) break;
     }

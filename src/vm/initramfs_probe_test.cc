@@ -21,7 +21,9 @@ std::string Entry(const std::string& name, uint32_t mode, const std::string& dat
 
 std::string Elf(uint16_t machine) {
   std::string h(64, '\0');
-  h.replace(0, 4, "\x7f" "ELF");
+  h.replace(0, 4,
+            "\x7f"
+            "ELF");
   h[4] = 2;
   h[5] = 1;
   h[18] = static_cast<char>(machine & 0xff);
@@ -66,7 +68,8 @@ TEST(InitramfsProbe, BadInputHasOffsets) {
 }
 
 TEST(InitramfsProbe, SymlinkLoopStops) {
-  std::string a = Entry("init", 0120777, "a") + Entry("a", 0120777, "init") + Entry("TRAILER!!!", 0, "");
+  std::string a =
+      Entry("init", 0120777, "a") + Entry("a", 0120777, "init") + Entry("TRAILER!!!", 0, "");
   Result<InitramfsInfo> r = ProbeInitramfs(AsBytes(a));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.value().arch, "");

@@ -35,10 +35,11 @@ Result<Forward> ParseForward(std::string_view spec) {
   std::string_view host_port = mid == std::string_view::npos ? head : head.substr(mid + 1);
   if (mid != std::string_view::npos) {
     std::string_view addr = head.substr(0, mid);
-    if (addr != "127.0.0.1" && addr != "localhost")
+    if (addr != "127.0.0.1" && addr != "localhost") {
       return Status::InvalidArgument("--forward '" + std::string(spec) +
                                      "': only 127.0.0.1 may be bound (the test must not open a "
                                      "port to the network)");
+    }
   }
   if (!ParsePort(host_port, &f.host_port) || !ParsePort(spec.substr(last + 1), &f.guest_port))
     return Status::InvalidArgument("--forward '" + std::string(spec) + "': ports are 1-65535");
@@ -78,8 +79,8 @@ Result<QemuCommand> BuildQemuCommand(const MachineSpec& s) {
                                    (arm ? " (use virt)" : " (use q35 or microvm)"));
   if (s.accel != "tcg" && s.accel != "kvm")
     return Status::InvalidArgument("--accel " + s.accel + ": tcg or kvm");
-  for (const std::string* p : {&s.kernel, &s.initrd, &s.bios, &s.disk, &s.qmp_socket,
-                               &s.control_socket, &s.mem, &s.cpu})
+  for (const std::string* p :
+       {&s.kernel, &s.initrd, &s.bios, &s.disk, &s.qmp_socket, &s.control_socket, &s.mem, &s.cpu})
     if (!SafeWord(*p)) return Status::InvalidArgument("a path with ',' cannot go to QEMU: " + *p);
   if (!s.bios.empty() && !arm)
     return Status::InvalidArgument("--uboot is for arm64 (U-Boot's qemu_arm64 build)");
@@ -89,8 +90,13 @@ Result<QemuCommand> BuildQemuCommand(const MachineSpec& s) {
   // With firmware (U-Boot) and ACPI on, QEMU's virt replaces the pl061 GPIO power key with an
   // ACPI GED that a device-tree boot never sees; without ACPI it keeps the gpio-keys node.
   std::string m_opt = arm && !s.bios.empty() ? machine + ",acpi=off" : machine;
-  a = {arm ? "qemu-system-aarch64" : "qemu-system-x86_64", "-nodefaults", "-no-user-config",
-       "-accel", s.accel, "-M", m_opt};
+  a = {arm ? "qemu-system-aarch64" : "qemu-system-x86_64",
+       "-nodefaults",
+       "-no-user-config",
+       "-accel",
+       s.accel,
+       "-M",
+       m_opt};
   if (arm) a.insert(a.end(), {"-cpu", s.cpu.empty() ? "cortex-a57" : s.cpu});
   a.insert(a.end(), {"-m", s.mem, "-smp", std::to_string(s.smp), "-display", "none"});
   // The console on the first serial port, through QEMU's stdio (a pipe to barekit).
@@ -110,23 +116,26 @@ Result<QemuCommand> BuildQemuCommand(const MachineSpec& s) {
   if (!s.bios.empty()) a.insert(a.end(), {"-bios", s.bios});
   a.insert(a.end(), {"-kernel", s.kernel, "-initrd", s.initrd});
   if (!s.disk.empty()) {
-    a.insert(a.end(), {"-drive", "file=" + s.disk + ",format=raw,if=none,id=disk0", "-device",
-                       std::string(mmio ? "virtio-blk-device" : "virtio-blk-pci") + ",drive=disk0"});
+    a.insert(a.end(),
+             {"-drive", "file=" + s.disk + ",format=raw,if=none,id=disk0", "-device",
+              std::string(mmio ? "virtio-blk-device" : "virtio-blk-pci") + ",drive=disk0"});
   }
   if (!s.forwards.empty()) {
     std::string net = "user,id=net0";
     for (const Forward& f : s.forwards)
-      net += ",hostfwd=tcp:127.0.0.1:" + std::to_string(f.host_port) + "-:" +
-             std::to_string(f.guest_port);
-    a.insert(a.end(), {"-netdev", net, "-device",
-                       std::string(mmio ? "virtio-net-device" : "virtio-net-pci") + ",netdev=net0"});
+      net += ",hostfwd=tcp:127.0.0.1:" + std::to_string(f.host_port) +
+             "-:" + std::to_string(f.guest_port);
+    a.insert(a.end(),
+             {"-netdev", net, "-device",
+              std::string(mmio ? "virtio-net-device" : "virtio-net-pci") + ",netdev=net0"});
   }
   c.append = std::string(arm ? "console=ttyAMA0" : "console=ttyS0") + " quiet panic=-1";
   if (machine == "microvm") {
-    if (s.tsc_khz <= 0)
+    if (s.tsc_khz <= 0) {
       return Status::Unsupported(
           "microvm needs the host TSC frequency (tsc_early_khz), which /proc/cpuinfo does not "
           "tell; use --machine q35");
+    }
     c.append += " tsc_early_khz=" + std::to_string(s.tsc_khz);
   }
   c.append += " barekit_control=" + c.control_device;

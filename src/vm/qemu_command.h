@@ -27,16 +27,16 @@ struct MachineSpec {
   std::string arch = "amd64";  // amd64 | arm64
   std::string machine;         // q35 | microvm (amd64), virt (arm64); empty: the default
   std::string accel = "tcg";
-  std::string cpu;             // arm64: cortex-a57 unless given
+  std::string cpu;  // arm64: cortex-a57 unless given
   std::string mem = "256M";
   int smp = 1;
   std::string kernel, initrd;
-  std::string append_extra;    // more kernel command line words
-  std::string bios;            // firmware file (U-Boot for arm64)
-  std::string disk;            // raw image, virtio-blk
+  std::string append_extra;       // more kernel command line words
+  std::string bios;               // firmware file (U-Boot for arm64)
+  std::string disk;               // raw image, virtio-blk
   std::vector<Forward> forwards;  // user networking with host forwards, virtio-net
   std::string qmp_socket, control_socket;
-  int64_t tsc_khz = 0;         // microvm: the host TSC frequency
+  int64_t tsc_khz = 0;  // microvm: the host TSC frequency
 };
 
 struct QemuCommand {

@@ -31,7 +31,8 @@ TEST(QemuCommand, X86Q35) {
   std::string j = Joined(c);
   EXPECT_EQ(c.argv[0], "qemu-system-x86_64");
   EXPECT_THAT(j, HasSubstr("-accel tcg -M q35"));
-  EXPECT_THAT(j, HasSubstr("-chardev socket,id=ctl,path=/w/c.sock,server=on,wait=off -serial chardev:ctl"));
+  EXPECT_THAT(
+      j, HasSubstr("-chardev socket,id=ctl,path=/w/c.sock,server=on,wait=off -serial chardev:ctl"));
   EXPECT_THAT(j, HasSubstr("-qmp unix:/w/q.sock,server=on,wait=off"));
   EXPECT_THAT(j, Not(HasSubstr("-no-reboot")));  // it would turn system_reset into an exit
   EXPECT_EQ(c.control_device, "/dev/ttyS1");
@@ -49,7 +50,8 @@ TEST(QemuCommand, Arm64VirtWithDiskNetAndUboot) {
   EXPECT_THAT(j, HasSubstr("-M virt,acpi=off -cpu cortex-a57"));  // U-Boot: keep gpio-keys
   EXPECT_THAT(j, HasSubstr("virtserialport,chardev=ctl,name=barekit-ctl"));
   EXPECT_THAT(j, HasSubstr("-device virtio-blk-device,drive=disk0"));
-  EXPECT_THAT(j, HasSubstr("hostfwd=tcp:127.0.0.1:18080-:8080 -device virtio-net-device,netdev=net0"));
+  EXPECT_THAT(j,
+              HasSubstr("hostfwd=tcp:127.0.0.1:18080-:8080 -device virtio-net-device,netdev=net0"));
   EXPECT_THAT(j, HasSubstr("-bios /u-boot.bin"));
   EXPECT_THAT(c.append, HasSubstr("console=ttyAMA0"));
   EXPECT_THAT(c.append, HasSubstr("barekit_control=virtio:barekit-ctl"));

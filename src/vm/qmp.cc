@@ -75,14 +75,18 @@ Result<QmpClient> QmpClient::Connect(const std::string& path, int64_t timeout_ms
     BK_RETURN_IF_ERROR(c.ReadSome(left, &msgs));
   }
   const nlohmann::json& g = msgs.front();
-  if (!g.contains("QMP")) return Status::Corrupt("QMP: unexpected greeting " + g.dump().substr(0, 80));
+  if (!g.contains("QMP"))
+    return Status::Corrupt("QMP: unexpected greeting " + g.dump().substr(0, 80));
   const nlohmann::json* q = &g["QMP"]["version"]["qemu"];
-  if (q->is_object())
-    c.version_ = std::to_string((*q).value("major", 0)) + "." + std::to_string((*q).value("minor", 0)) +
-                 "." + std::to_string((*q).value("micro", 0));
+  if (q->is_object()) {
+    c.version_ = std::to_string((*q).value("major", 0)) + "." +
+                 std::to_string((*q).value("minor", 0)) + "." +
+                 std::to_string((*q).value("micro", 0));
+  }
   for (size_t i = 1; i < msgs.size(); ++i) c.Keep(msgs[i]);
   BK_ASSIGN_OR_RETURN(nlohmann::json ignored,
-                      c.Execute("qmp_capabilities", nlohmann::json(), std::max<int64_t>(1000, deadline - HostMillis())));
+                      c.Execute("qmp_capabilities", nlohmann::json(),
+                                std::max<int64_t>(1000, deadline - HostMillis())));
   (void)ignored;
   return c;
 }

@@ -6,11 +6,10 @@
 #define VM_QMP_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "base/unique_fd.h"
@@ -18,9 +17,9 @@
 namespace barekit::vm {
 
 struct QmpEvent {
-  std::string name;        // SHUTDOWN, RESET, STOP, RESUME, POWERDOWN, ...
-  nlohmann::json data;     // its "data" member (may be null)
-  int64_t host_ms = 0;     // host CLOCK_MONOTONIC when it was read
+  std::string name;     // SHUTDOWN, RESET, STOP, RESUME, POWERDOWN, ...
+  nlohmann::json data;  // its "data" member (may be null)
+  int64_t host_ms = 0;  // host CLOCK_MONOTONIC when it was read
 };
 
 // Splits received bytes into JSON messages. Pure; bounded (a line over 1 MiB is an error).

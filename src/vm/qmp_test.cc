@@ -1,12 +1,11 @@
 #include "vm/qmp.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 extern char** environ;
 
@@ -46,8 +45,9 @@ TEST(QmpClient, TalksToRealQemu) {
   ASSERT_NE(mkdtemp(dir), nullptr);
   std::string sock = std::string(dir) + "/q.sock";
   std::string qmp_arg = "unix:" + sock + ",server=on,wait=off";
-  const char* argv[] = {"qemu-system-x86_64", "-M", "none", "-nodefaults", "-display", "none",
-                        "-qmp", qmp_arg.c_str(), nullptr};
+  const char* argv[] = {
+      "qemu-system-x86_64", "-M",   "none", "-nodefaults", "-display", "none", "-qmp",
+      qmp_arg.c_str(),      nullptr};
   pid_t pid;
   ASSERT_EQ(posix_spawnp(&pid, argv[0], nullptr, nullptr, const_cast<char**>(argv), environ), 0);
   Result<QmpClient> c = QmpClient::Connect(sock, 10000);
@@ -58,7 +58,8 @@ TEST(QmpClient, TalksToRealQemu) {
   EXPECT_TRUE(st.value().contains("status"));
   Result<nlohmann::json> bad = c.value().Execute("no-such-command");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("CommandNotFound"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("CommandNotFound"), std::string::npos)
+      << bad.status().message();
   ASSERT_TRUE(c.value().Execute("stop").ok());
   // The STOP event may come before or after the reply; give it a moment.
   bool stop = false;

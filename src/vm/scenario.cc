@@ -8,7 +8,7 @@
 namespace barekit::vm {
 namespace {
 
-constexpr Millis kMaxDeadline = 3600 * 1000;
+constexpr Millis kMaxDeadline = Millis{3600} * 1000;
 constexpr int kMaxRepeat = 1000;
 
 // Errors as `file:line:col: message`, from toml++ source positions.
@@ -38,7 +38,8 @@ class Reader {
     *out = *d;
     return Status::Ok();
   }
-  Status StringList(const toml::node& n, std::string_view key, std::vector<std::string>* out) const {
+  Status StringList(const toml::node& n, std::string_view key,
+                    std::vector<std::string>* out) const {
     const auto* a = n.as_array();
     if (!a) return Error(n.source(), std::string(key) + ": expected an array of strings");
     out->clear();
@@ -151,32 +152,45 @@ class Reader {
 
 const char* FaultName(Fault f) {
   switch (f) {
-    case Fault::kNone: return "none";
-    case Fault::kPause: return "pause";
-    case Fault::kReset: return "reset";
-    case Fault::kPowerdown: return "powerdown";
-    case Fault::kCtrlAltDel: return "ctrl-alt-del";
-    case Fault::kPowerCut: return "power-cut";
-    case Fault::kKill: return "kill";
+    case Fault::kNone:
+      return "none";
+    case Fault::kPause:
+      return "pause";
+    case Fault::kReset:
+      return "reset";
+    case Fault::kPowerdown:
+      return "powerdown";
+    case Fault::kCtrlAltDel:
+      return "ctrl-alt-del";
+    case Fault::kPowerCut:
+      return "power-cut";
+    case Fault::kKill:
+      return "kill";
   }
   return "?";
 }
 
 const char* ExpectName(Expect e) {
   switch (e) {
-    case Expect::kReady: return "ready";
-    case Expect::kOff: return "off";
-    case Expect::kResponsive: return "responsive";
+    case Expect::kReady:
+      return "ready";
+    case Expect::kOff:
+      return "off";
+    case Expect::kResponsive:
+      return "responsive";
   }
   return "?";
 }
 
 Expect DefaultExpect(Fault f) {
   switch (f) {
-    case Fault::kPowerdown: return Expect::kOff;
+    case Fault::kPowerdown:
+      return Expect::kOff;
     case Fault::kPause:
-    case Fault::kNone: return Expect::kResponsive;
-    default: return Expect::kReady;
+    case Fault::kNone:
+      return Expect::kResponsive;
+    default:
+      return Expect::kReady;
   }
 }
 
@@ -186,7 +200,8 @@ Result<Step> ParseFaultSpec(std::string_view spec) {
   std::string_view rest = kind.size() < spec.size() ? spec.substr(kind.size() + 1) : "";
   bool has_arg = kind.size() < spec.size();
   auto no_arg = [&](Fault f) -> Result<Step> {
-    if (has_arg) return Status::InvalidArgument("fault '" + std::string(kind) + "' takes no argument");
+    if (has_arg)
+      return Status::InvalidArgument("fault '" + std::string(kind) + "' takes no argument");
     s.fault = f;
     s.expect = DefaultExpect(f);
     return s;
@@ -208,14 +223,18 @@ Result<Step> ParseFaultSpec(std::string_view spec) {
     std::string_view service = rest.substr(0, rest.find(':'));
     if (!has_arg || service.empty() || service.size() > 64)
       return Status::InvalidArgument("fault 'kill' needs a service: kill:NAME[:SIGNAL]");
-    for (char c : service)
-      if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
-        return Status::InvalidArgument("fault 'kill': bad service name '" + std::string(service) + "'");
+    for (char c : service) {
+      if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
+        return Status::InvalidArgument("fault 'kill': bad service name '" + std::string(service) +
+                                       "'");
+      }
+    }
     s.fault = Fault::kKill;
     s.service = std::string(service);
     if (service.size() < rest.size()) {
       std::optional<int> sig = init::ParseSignal(rest.substr(service.size() + 1));
-      if (!sig) return Status::InvalidArgument("fault 'kill': bad signal in '" + std::string(spec) + "'");
+      if (!sig)
+        return Status::InvalidArgument("fault 'kill': bad signal in '" + std::string(spec) + "'");
       s.signal = *sig;
     }
     s.expect = Expect::kReady;

@@ -33,13 +33,13 @@ enum class Expect {
 
 struct Step {
   Fault fault = Fault::kNone;
-  Millis pause = 0;          // kPause: how long the VM stays stopped
-  std::string service;       // kKill
-  int signal = 9;            // kKill
+  Millis pause = 0;     // kPause: how long the VM stays stopped
+  std::string service;  // kKill
+  int signal = 9;       // kKill
   Expect expect = Expect::kReady;
-  Millis deadline = 60000;   // for the expectation, counted in unpaused host time
-  Millis delay = 0;          // wait after the previous step held, before the fault
-  std::string after_line;    // ... and until a new console line contains this text
+  Millis deadline = 60000;         // for the expectation, counted in unpaused host time
+  Millis delay = 0;                // wait after the previous step held, before the fault
+  std::string after_line;          // ... and until a new console line contains this text
   std::vector<std::string> check;  // host command run after the expectation held; exit 0 = ok
 };
 

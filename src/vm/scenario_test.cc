@@ -27,7 +27,8 @@ TEST(FaultSpec, Errors) {
     Result<Step> s = ParseFaultSpec(bad);
     EXPECT_FALSE(s.ok()) << bad;
   }
-  EXPECT_NE(ParseFaultSpec("boom").status().message().find("unknown fault 'boom'"), std::string::npos);
+  EXPECT_NE(ParseFaultSpec("boom").status().message().find("unknown fault 'boom'"),
+            std::string::npos);
 }
 
 TEST(Scenario, Full) {
@@ -82,7 +83,8 @@ TEST(Scenario, ErrorsHaveLineAndColumn) {
       {"[boot]\nfoo = 1\n", "s.toml:2:7: unknown key 'boot.foo'"},
       {"[[step]]\nexpect = \"ready\"\n", "s.toml:1:1: step: missing 'fault'"},
       {"[[step]]\nfault = \"zap\"\n", "s.toml:2:9: unknown fault 'zap'"},
-      {"[[step]]\nfault = \"reset\"\nexpect = \"happy\"\n", "s.toml:3:10: expect: expected ready, off or responsive"},
+      {"[[step]]\nfault = \"reset\"\nexpect = \"happy\"\n",
+       "s.toml:3:10: expect: expected ready, off or responsive"},
       {"[[step]]\nfault = \"reset\"\nrepeat = 0\n", "s.toml:3:10: repeat:"},
       {"[boot]\ndisk = { size = \"7\" }\n", "s.toml:2:17: disk.size"},
       {"[boot\n", "s.toml:1:"},
