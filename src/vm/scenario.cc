@@ -11,21 +11,11 @@ namespace {
 constexpr Millis kMaxDeadline = Millis{3600} * 1000;
 constexpr int kMaxRepeat = 1000;
 
-// Errors as `file:line:col: message`, from toml++ source positions.
-class Reader {
+// The scenario's value kinds on top of barekit's TOML reader (file:line:col errors).
+class Reader : public TomlReader {
  public:
-  explicit Reader(std::string_view file) : file_(file) {}
+  using TomlReader::TomlReader;
 
-  Status Error(const toml::source_region& at, std::string_view msg) const {
-    return Status::InvalidArgument(std::string(file_) + ":" + std::to_string(at.begin.line) + ":" +
-                                   std::to_string(at.begin.column) + ": " + std::string(msg));
-  }
-  Status String(const toml::node& n, std::string_view key, std::string* out) const {
-    const auto* s = n.as_string();
-    if (!s) return Error(n.source(), std::string(key) + ": expected a string");
-    *out = s->get();
-    return Status::Ok();
-  }
   Status Duration(const toml::node& n, std::string_view key, Millis* out) const {
     std::optional<Millis> d;
     if (const auto* s = n.as_string())
@@ -38,19 +28,6 @@ class Reader {
     *out = *d;
     return Status::Ok();
   }
-  Status StringList(const toml::node& n, std::string_view key,
-                    std::vector<std::string>* out) const {
-    const auto* a = n.as_array();
-    if (!a) return Error(n.source(), std::string(key) + ": expected an array of strings");
-    out->clear();
-    for (const toml::node& e : *a) {
-      std::string s;
-      BK_RETURN_IF_ERROR(String(e, key, &s));
-      out->push_back(std::move(s));
-    }
-    return Status::Ok();
-  }
-
   Status Boot(const toml::table& t, BootSettings* b) const {
     for (const auto& [k, v] : t) {
       std::string s;
@@ -143,9 +120,6 @@ class Reader {
     for (int i = 0; i < repeat; ++i) out->push_back(step);
     return Status::Ok();
   }
-
- private:
-  std::string_view file_;
 };
 
 }  // namespace
