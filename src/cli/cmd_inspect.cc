@@ -1,7 +1,7 @@
 // `barekit inspect FILE|DIR...`: the facts of every executable named or found.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -116,9 +116,51 @@ void RunHtml(const InspectArgs& a, int* exit_code) {
   std::printf("%s: wrote %s\n", r.path.c_str(), a.html.c_str());
 }
 
+// `--functions` as text: file by file, each listing streamed to stdout in large chunks rather than
+// assembled into one string per file (megabytes for a large binary, then copied twice on its way
+// out). The same bytes, in the same order, as RunInspect's general path.
+void RunFunctionsText(const InspectArgs& a, const std::vector<inspect::WalkedPath>& files,
+                      int* exit_code) {
+  inspect::TextOptions to;
+  to.verbose = a.verbose;
+  const unsigned flags = a.DetailFlags();
+  bool first = true;
+  int failures = 0;
+  for (const inspect::WalkedPath& w : files) {
+    if (!w.error.empty()) {
+      ++failures;
+      std::string e = fmt::format("{}: {}\n", w.path, w.error);
+      std::fwrite(e.data(), 1, e.size(), stderr);
+      continue;
+    }
+    inspect::FileReport r = inspect::InspectFile(w.path);
+    if (!w.explicit_arg && r.not_executable && !a.verbose) continue;
+    const bool failed = !r.error.empty();
+    if (failed) ++failures;
+    std::string out = first ? std::string() : std::string("\n");
+    first = false;
+    out += inspect::FileToText(r, to);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    if (failed) continue;
+    for (const auto& s : r.slices) {
+      inspect::GoDetails d = inspect::ReadGoDetails(s, flags);
+      out = r.slices.size() > 1 ? fmt::format("\n  [{}]\n", s.object.arch) : std::string();
+      out += "\n";
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      inspect::WriteFunctionsText(d, stdout);
+      out.clear();
+      if (a.packages) out += "\n" + inspect::PackagesToText(d);
+      if (a.size) out += "\n" + inspect::SizeToText(d, r.size);
+      std::fwrite(out.data(), 1, out.size(), stdout);
+    }
+  }
+  if (failures > 0 && *exit_code == 0) *exit_code = 1;
+}
+
 void RunInspect(const InspectArgs& a, int* exit_code) {
   if (!a.html.empty()) return RunHtml(a, exit_code);
   std::vector<inspect::WalkedPath> files = inspect::ExpandPaths(a.paths);
+  if (a.functions && !a.json && !a.go_version) return RunFunctionsText(a, files, exit_code);
   unsigned threads = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
   bool first_json = true;
   int failures = 0;
@@ -137,7 +179,10 @@ void RunInspect(const InspectArgs& a, int* exit_code) {
         if (a.go_version) {
           const inspect::SliceReport* go_slice = nullptr;
           for (const auto& s : r.slices) {
-            if (s.go && s.go->build_info) { go_slice = &s; break; }
+            if (s.go && s.go->build_info) {
+              go_slice = &s;
+              break;
+            }
           }
           if (go_slice == nullptr) {
             return (w.explicit_arg || a.verbose) ? "e" + GoVersionError(r) : "s";
@@ -173,11 +218,13 @@ void RunInspect(const InspectArgs& a, int* exit_code) {
 
 void RegisterInspect(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<InspectArgs>();
-  CLI::App* cmd = app.add_subcommand("inspect", "Report what is inside executables (ELF, PE, Mach-O)");
+  CLI::App* cmd =
+      app.add_subcommand("inspect", "Report what is inside executables (ELF, PE, Mach-O)");
   cmd->add_option("paths", args->paths, "Files or directories (walked recursively)")->required();
   cmd->add_flag("--json", args->json, "A JSON array, one object per file (doc/inspect-json.md)");
   cmd->add_flag("--go-version", args->go_version, "Print exactly what `go version -m` prints");
-  cmd->add_flag("-v,--verbose", args->verbose, "Report non-executables too; list every dep and setting");
+  cmd->add_flag("-v,--verbose", args->verbose,
+                "Report non-executables too; list every dep and setting");
   cmd->add_flag("--functions", args->functions,
                 "Every function from the Go function table (pclntab): entry, size, package, name");
   cmd->add_flag("--packages", args->packages, "Code size per package and per module");

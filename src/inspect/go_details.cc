@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <cstring>
+
 namespace barekit::inspect {
 namespace {
 
@@ -20,6 +23,62 @@ void SizeTreeText(const gobin::SizeNode& n, uint64_t total, int depth, std::stri
                  Percent(n.file_bytes, total), "", depth * 2, n.name,
                  n.estimate ? "  (estimate)" : "");
   for (const auto& c : n.children) SizeTreeText(c, total, depth + 1, out);
+}
+
+std::string FunctionsHeader(const gobin::FunctionTable& t) {
+  std::string out;
+  fmt::format_to(std::back_inserter(out),
+                 "  {} functions (pclntab {} layout, {} {}, at file offset {:#x}; text base {:#x} "
+                 "from {})\n",
+                 t.funcs.size(), gobin::PclntabVersionName(t.header.version),
+                 gobin::TableSourceName(t.source), t.source_detail, t.file_offset, t.text_start,
+                 t.text_source);
+  fmt::format_to(std::back_inserter(out), "  {:<18} {:>9}  {:<32} {}\n", "entry", "size", "package",
+                 "name");
+  return out;
+}
+
+// One listing line, "  {:#018x} {:>9}  {:<32} {}\n" of entry, size, package ("-" when none) and
+// name, formatted by hand: fmt's parsing and padding cost more than the rest of a listing.
+// A package with non-ASCII bytes goes through fmt, whose padding counts display width.
+void AppendFunctionLine(const gobin::Function& f, std::string* out) {
+  std::string_view pkg = f.package();
+  if (pkg.empty()) pkg = "-";
+  for (char c : pkg) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      fmt::format_to(std::back_inserter(*out), "  {:#018x} {:>9}  {:<32} {}\n", f.entry, f.size,
+                     pkg, f.name);
+      return;
+    }
+  }
+  char buf[96];
+  char* p = buf;
+  std::memcpy(p, "  0x", 4);
+  p += 4;
+  char hex[16];
+  char* hex_end = std::to_chars(hex, hex + sizeof hex, f.entry, 16).ptr;
+  const auto digits = static_cast<size_t>(hex_end - hex);
+  std::memset(p, '0', 16 - digits);
+  std::memcpy(p + (16 - digits), hex, digits);
+  p += 16;
+  *p++ = ' ';
+  char dec[16];
+  char* dec_end = std::to_chars(dec, dec + sizeof dec, f.size).ptr;
+  const auto ddigits = static_cast<size_t>(dec_end - dec);
+  if (ddigits < 9) {
+    std::memset(p, ' ', 9 - ddigits);
+    p += 9 - ddigits;
+  }
+  std::memcpy(p, dec, ddigits);
+  p += ddigits;
+  *p++ = ' ';
+  *p++ = ' ';
+  out->append(buf, static_cast<size_t>(p - buf));
+  out->append(pkg);
+  if (pkg.size() < 32) out->append(32 - pkg.size(), ' ');
+  out->push_back(' ');
+  out->append(f.name);
+  out->push_back('\n');
 }
 
 }  // namespace
@@ -41,22 +100,30 @@ GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags) {
 }
 
 std::string FunctionsToText(const GoDetails& d) {
-  std::string out;
   if (!d.table) return "  functions: " + d.table_error + "\n";
-  const gobin::FunctionTable& t = *d.table;
-  fmt::format_to(std::back_inserter(out),
-                 "  {} functions (pclntab {} layout, {} {}, at file offset {:#x}; text base {:#x} "
-                 "from {})\n",
-                 t.funcs.size(), gobin::PclntabVersionName(t.header.version),
-                 gobin::TableSourceName(t.source), t.source_detail, t.file_offset, t.text_start,
-                 t.text_source);
-  fmt::format_to(std::back_inserter(out), "  {:<18} {:>9}  {:<32} {}\n", "entry", "size",
-                 "package", "name");
-  for (const gobin::Function& f : t.funcs) {
-    fmt::format_to(std::back_inserter(out), "  {:#018x} {:>9}  {:<32} {}\n", f.entry, f.size,
-                   f.package().empty() ? std::string_view("-") : f.package(), f.name);
-  }
+  std::string out = FunctionsHeader(*d.table);
+  out.reserve(out.size() + d.table->funcs.size() * 100);
+  for (const gobin::Function& f : d.table->funcs) AppendFunctionLine(f, &out);
   return out;
+}
+
+void WriteFunctionsText(const GoDetails& d, std::FILE* out) {
+  if (!d.table) {
+    std::string err = "  functions: " + d.table_error + "\n";
+    std::fwrite(err.data(), 1, err.size(), out);
+    return;
+  }
+  std::string buf = FunctionsHeader(*d.table);
+  constexpr size_t kChunk = 256 << 10;
+  buf.reserve(kChunk + (8 << 10));
+  for (const gobin::Function& f : d.table->funcs) {
+    AppendFunctionLine(f, &buf);
+    if (buf.size() >= kChunk) {
+      std::fwrite(buf.data(), 1, buf.size(), out);
+      buf.clear();
+    }
+  }
+  std::fwrite(buf.data(), 1, buf.size(), out);
 }
 
 std::string PackagesToText(const GoDetails& d) {
@@ -66,15 +133,14 @@ std::string PackagesToText(const GoDetails& d) {
   fmt::format_to(std::back_inserter(out), "  {:>12} {:>7} {:>7}  {:<44} {}\n", "code bytes", "%",
                  "funcs", "package", "module");
   for (const auto& pk : p.packages) {
-    fmt::format_to(std::back_inserter(out), "  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n",
-                   pk.code_bytes, Percent(pk.code_bytes, p.total_code_bytes), pk.functions,
-                   pk.package, pk.module);
+    fmt::format_to(std::back_inserter(out), "  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n", pk.code_bytes,
+                   Percent(pk.code_bytes, p.total_code_bytes), pk.functions, pk.package, pk.module);
   }
-  fmt::format_to(std::back_inserter(out), "\n  {:>12} {:>7} {:>7}  {:<44} {}\n", "code bytes",
-                 "%", "funcs", "module", "packages");
+  fmt::format_to(std::back_inserter(out), "\n  {:>12} {:>7} {:>7}  {:<44} {}\n", "code bytes", "%",
+                 "funcs", "module", "packages");
   for (const auto& m : p.modules) {
-    fmt::format_to(std::back_inserter(out), "  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n",
-                   m.code_bytes, Percent(m.code_bytes, p.total_code_bytes), m.functions,
+    fmt::format_to(std::back_inserter(out), "  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n", m.code_bytes,
+                   Percent(m.code_bytes, p.total_code_bytes), m.functions,
                    m.module + " (" + std::string(gobin::ModuleKindName(m.kind)) + ")", m.packages);
   }
   fmt::format_to(std::back_inserter(out), "  {:>12} {:>7} {:>7}  total ({} packages, {} modules)\n",
@@ -121,23 +187,29 @@ Json FunctionTableToJson(const gobin::FunctionTable& t, bool with_functions) {
 Json PackagesToJson(const gobin::PackageReport& p) {
   Json pk = Json::array();
   for (const auto& x : p.packages) {
-    pk.push_back(Json{{"package", x.package}, {"module", x.module},
-                      {"kind", gobin::ModuleKindName(x.kind)}, {"code_bytes", x.code_bytes},
+    pk.push_back(Json{{"package", x.package},
+                      {"module", x.module},
+                      {"kind", gobin::ModuleKindName(x.kind)},
+                      {"code_bytes", x.code_bytes},
                       {"functions", x.functions}});
   }
   Json md = Json::array();
   for (const auto& m : p.modules) {
-    md.push_back(Json{{"module", m.module}, {"kind", gobin::ModuleKindName(m.kind)},
-                      {"code_bytes", m.code_bytes}, {"functions", m.functions},
+    md.push_back(Json{{"module", m.module},
+                      {"kind", gobin::ModuleKindName(m.kind)},
+                      {"code_bytes", m.code_bytes},
+                      {"functions", m.functions},
                       {"packages", m.packages}});
   }
-  return Json{{"packages", std::move(pk)}, {"modules", std::move(md)},
-              {"total_code_bytes", p.total_code_bytes}, {"total_functions", p.total_functions}};
+  return Json{{"packages", std::move(pk)},
+              {"modules", std::move(md)},
+              {"total_code_bytes", p.total_code_bytes},
+              {"total_functions", p.total_functions}};
 }
 
 Json SizeNodeToJson(const gobin::SizeNode& n) {
-  Json j = {{"name", n.name}, {"kind", gobin::SizeNodeKindName(n.kind)},
-            {"file_bytes", n.file_bytes}};
+  Json j = {
+      {"name", n.name}, {"kind", gobin::SizeNodeKindName(n.kind)}, {"file_bytes", n.file_bytes}};
   if (n.kind == gobin::SizeNodeKind::kSection) j["vm_bytes"] = n.vm_bytes;
   if (n.functions) j["functions"] = n.functions;
   if (n.estimate) j["estimate"] = true;

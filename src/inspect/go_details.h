@@ -3,10 +3,10 @@
 #ifndef INSPECT_GO_DETAILS_H_
 #define INSPECT_GO_DETAILS_H_
 
+#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "gobin/packages.h"
 #include "gobin/pclntab.h"
@@ -33,6 +33,8 @@ GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags);
 // Text sections for each detail; empty when the detail was not asked for.
 std::string FunctionsToText(const GoDetails& d);
 std::string PackagesToText(const GoDetails& d);
+// The bytes of FunctionsToText written to `out` in large chunks, never held whole in memory.
+void WriteFunctionsText(const GoDetails& d, std::FILE* out);
 std::string SizeToText(const GoDetails& d, uint64_t file_size);
 
 nlohmann::ordered_json FunctionTableToJson(const gobin::FunctionTable& t, bool with_functions);
