@@ -143,11 +143,12 @@ void RunFunctionsText(const InspectArgs& a, const std::vector<inspect::WalkedPat
     std::fwrite(out.data(), 1, out.size(), stdout);
     if (failed) continue;
     for (const auto& s : r.slices) {
-      inspect::GoDetails d = inspect::ReadGoDetails(s, flags);
       out = r.slices.size() > 1 ? fmt::format("\n  [{}]\n", s.object.arch) : std::string();
       out += "\n";
       std::fwrite(out.data(), 1, out.size(), stdout);
-      inspect::WriteFunctionsText(d, stdout);
+      inspect::StreamFunctionsText(s, stdout);
+      if (!a.packages && !a.size) continue;
+      inspect::GoDetails d = inspect::ReadGoDetails(s, flags & ~inspect::kDetailFunctions);
       out.clear();
       if (a.packages) out += "\n" + inspect::PackagesToText(d);
       if (a.size) out += "\n" + inspect::SizeToText(d, r.size);

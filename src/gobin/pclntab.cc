@@ -246,6 +246,9 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
   t.data = table;
   t.size = table.size();
   t.file_offset = foff;
+  t.source = opts.source;
+  t.source_detail = opts.source_detail;
+  t.addr = opts.addr;
   t.text_sections = opts.text_sections;
   const bool relative = h.version >= PclntabVersion::kGo118;
   if (!relative) {
@@ -280,8 +283,12 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
   }
   const Bytes names = table.subspan(0, static_cast<size_t>(name_end));
 
-  t.funcs.reserve(static_cast<size_t>(h.nfunc));
-  PrefaultForWrite(t.funcs.data(), t.funcs.capacity() * sizeof(Function));
+  t.end_pc = addr_of(h.end_entry_raw);
+  if (opts.begin != nullptr) opts.begin(opts.visit_ctx, t);
+  if (opts.visit == nullptr) {
+    t.funcs.reserve(static_cast<size_t>(h.nfunc));
+    PrefaultForWrite(t.funcs.data(), t.funcs.capacity() * sizeof(Function));
+  }
   uint64_t prev_raw = h.first_entry_raw;
   uint64_t released_rec = h.functab_off, released_name = name_base;
   for (uint64_t i = 0; i < h.nfunc; ++i) {
@@ -321,11 +328,16 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
       return TableError(where, foff, at,
                         fmt::format("function {} at {:#x} spans more than 4 GB", i, entry));
     }
-    Function& f = t.funcs.emplace_back();
+    Function f;
     f.entry = entry;
     f.size = static_cast<uint32_t>(end - entry);
     f.name = *name;
     f.func_offset = static_cast<uint32_t>(*rec);
+    if (opts.visit != nullptr) {
+      opts.visit(opts.visit_ctx, f);
+    } else {
+      t.funcs.push_back(f);
+    }
     const uint64_t name_at = name_base + name_off;
     if (opts.release_file_pages && (i & 1023) == 1023) {
       // Records and names are laid out in function order: what lies behind is done.
@@ -339,7 +351,6 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
       }
     }
   }
-  t.end_pc = addr_of(h.end_entry_raw);
   return t;
 }
 
@@ -370,17 +381,24 @@ void AppendGosymLine(const Function& f, std::string* out) {
 
 std::string_view PackageOfFunction(std::string_view name) {
   if (name.starts_with("go:") || name.starts_with("type:") || name.starts_with("type.")) return {};
-  // Generic instantiations: the type arguments may hold dots and slashes of other packages.
-  std::string_view head = name.substr(0, name.find('['));
-  if (head.starts_with("go.")) {
-    // go.buildid, go.itab.*, go.(*struct{...}).M are generated; go.uber.org/zap.F is a package.
-    size_t slash = head.find('/');
-    if (slash == std::string_view::npos) return {};
-    if (head.substr(0, slash).find_first_of("(*[ {") != std::string_view::npos) return {};
+  // One scan of the head (up to generic type arguments '[', which may hold dots and slashes of
+  // other packages): its first '/' and the first '.' after its last '/'.
+  size_t first_slash = std::string_view::npos, dot = std::string_view::npos;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (c == '[') break;
+    if (c == '/') {
+      if (first_slash == std::string_view::npos) first_slash = i;
+      dot = std::string_view::npos;
+    } else if (c == '.' && dot == std::string_view::npos) {
+      dot = i;
+    }
   }
-  size_t last_slash = head.rfind('/');
-  size_t from = last_slash == std::string_view::npos ? 0 : last_slash + 1;
-  size_t dot = head.find('.', from);
+  if (name.starts_with("go.")) {
+    // go.buildid, go.itab.*, go.(*struct{...}).M are generated; go.uber.org/zap.F is a package.
+    if (first_slash == std::string_view::npos) return {};
+    if (name.substr(0, first_slash).find_first_of("(* {") != std::string_view::npos) return {};
+  }
   if (dot == std::string_view::npos) return {};
   return name.substr(0, dot);
 }
@@ -504,6 +522,12 @@ Result<FunctionTable> ReadFunctionTable(const exe::ObjectFile& obj, const ReadOp
   opts.assume_magic = assume_magic;
   opts.assume_endian = obj.endian;
   opts.release_file_pages = ropts.release_file_pages;
+  opts.visit = ropts.visit;
+  opts.visit_ctx = ropts.visit_ctx;
+  opts.begin = ropts.begin;
+  opts.source = c->source;
+  opts.source_detail = c->detail;
+  opts.addr = c->addr;
   opts.label = c->detail;
   opts.file_offset = c->file_offset;
   // Text base: moduledata, runtime.text, pcHeader.textStart, .text.
@@ -530,12 +554,7 @@ Result<FunctionTable> ReadFunctionTable(const exe::ObjectFile& obj, const ReadOp
       }
     }
   }
-  BK_ASSIGN_OR_RETURN(FunctionTable t, ParsePclntab(c->bytes, opts));
-  t.source = c->source;
-  t.source_detail = c->detail;
-  t.addr = c->addr;
-  t.file_offset = c->file_offset;
-  return t;
+  return ParsePclntab(c->bytes, opts);
 }
 
 }  // namespace barekit::gobin

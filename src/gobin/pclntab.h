@@ -97,6 +97,10 @@ struct FunctionTable {
   }
 };
 
+// Receives each function as it is decoded (ParseOptions::visit): `f` and its name view are valid
+// during the call only when the caller releases file pages.
+using FunctionVisitor = void (*)(void* ctx, const Function& f);
+
 // Options for parsing table bytes that were found by someone else.
 struct ParseOptions {
   // Text base for 1.18+ tables; when unset, pcHeader.textStart is used (0 on Go 1.26+).
@@ -112,6 +116,18 @@ struct ParseOptions {
   // process's resident set as the parse moves on (they re-fault from the page cache if read
   // again). Keeps a full listing of a large table within a few MB. Never set for heap memory.
   bool release_file_pages = false;
+  // When set, every function goes to visit(visit_ctx, f) in table order instead of into
+  // FunctionTable::funcs (which stays empty): a listing in one pass, with no per-function
+  // storage. A table that turns out corrupt part-way has had its valid prefix visited.
+  FunctionVisitor visit = nullptr;
+  void* visit_ctx = nullptr;
+  // Called once with the table's facts (header, text base, where it was found; funcs empty)
+  // after the header validated and before the first function is visited.
+  void (*begin)(void* ctx, const FunctionTable& t) = nullptr;
+  // Where the table was found, copied into the result (ReadFunctionTable sets them).
+  TableSource source = TableSource::kRawBytes;
+  std::string source_detail;
+  uint64_t addr = 0;
 };
 
 // Appends "0x<entry> <size> <name>\n", the line debug/gosym-based tools (gosym-list) print.
@@ -123,6 +139,9 @@ void ReleaseFilePages(Bytes range);
 
 struct ReadOptions {
   bool release_file_pages = false;  // see ParseOptions
+  FunctionVisitor visit = nullptr;  // see ParseOptions
+  void* visit_ctx = nullptr;
+  void (*begin)(void* ctx, const FunctionTable& t) = nullptr;
 };
 
 // True when `b` starts with a pclntab header (magic in either byte order, zero pad bytes,

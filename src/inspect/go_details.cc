@@ -25,12 +25,12 @@ void SizeTreeText(const gobin::SizeNode& n, uint64_t total, int depth, std::stri
   for (const auto& c : n.children) SizeTreeText(c, total, depth + 1, out);
 }
 
-std::string FunctionsHeader(const gobin::FunctionTable& t) {
+std::string FunctionsHeader(const gobin::FunctionTable& t, uint64_t count) {
   std::string out;
   fmt::format_to(std::back_inserter(out),
                  "  {} functions (pclntab {} layout, {} {}, at file offset {:#x}; text base {:#x} "
                  "from {})\n",
-                 t.funcs.size(), gobin::PclntabVersionName(t.header.version),
+                 count, gobin::PclntabVersionName(t.header.version),
                  gobin::TableSourceName(t.source), t.source_detail, t.file_offset, t.text_start,
                  t.text_source);
   fmt::format_to(std::back_inserter(out), "  {:<18} {:>9}  {:<32} {}\n", "entry", "size", "package",
@@ -101,29 +101,52 @@ GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags) {
 
 std::string FunctionsToText(const GoDetails& d) {
   if (!d.table) return "  functions: " + d.table_error + "\n";
-  std::string out = FunctionsHeader(*d.table);
+  std::string out = FunctionsHeader(*d.table, d.table->funcs.size());
   out.reserve(out.size() + d.table->funcs.size() * 100);
   for (const gobin::Function& f : d.table->funcs) AppendFunctionLine(f, &out);
   return out;
 }
 
-void WriteFunctionsText(const GoDetails& d, std::FILE* out) {
-  if (!d.table) {
-    std::string err = "  functions: " + d.table_error + "\n";
-    std::fwrite(err.data(), 1, err.size(), out);
-    return;
+namespace {
+
+// The listing on its way out: lines gather in `buf` and go to `out` in large writes.
+struct FunctionStream {
+  static constexpr size_t kChunk = 128 << 10;
+  std::FILE* out;
+  std::string buf;
+
+  void Flush() {
+    std::fwrite(buf.data(), 1, buf.size(), out);
+    buf.clear();
   }
-  std::string buf = FunctionsHeader(*d.table);
-  constexpr size_t kChunk = 256 << 10;
-  buf.reserve(kChunk + (8 << 10));
-  for (const gobin::Function& f : d.table->funcs) {
-    AppendFunctionLine(f, &buf);
-    if (buf.size() >= kChunk) {
-      std::fwrite(buf.data(), 1, buf.size(), out);
-      buf.clear();
-    }
+  static void Begin(void* ctx, const gobin::FunctionTable& t) {
+    auto* s = static_cast<FunctionStream*>(ctx);
+    s->buf += FunctionsHeader(t, t.header.nfunc);
   }
-  std::fwrite(buf.data(), 1, buf.size(), out);
+  static void Visit(void* ctx, const gobin::Function& f) {
+    auto* s = static_cast<FunctionStream*>(ctx);
+    AppendFunctionLine(f, &s->buf);
+    if (s->buf.size() >= kChunk) s->Flush();
+  }
+};
+
+}  // namespace
+
+void StreamFunctionsText(const SliceReport& slice, std::FILE* out) {
+  FunctionStream s{out, {}};
+  s.buf.reserve(FunctionStream::kChunk + (64 << 10));
+  gobin::ReadOptions ro;
+  ro.visit = &FunctionStream::Visit;
+  ro.begin = &FunctionStream::Begin;
+  ro.visit_ctx = &s;
+  auto t = gobin::ReadFunctionTable(slice.object, ro);
+  if (!t.ok()) {
+    // Nothing is written before a whole chunk gathered: a small broken table prints the error
+    // alone, as FunctionsToText does.
+    s.buf.clear();
+    s.buf += "  functions: " + t.status().message() + "\n";
+  }
+  s.Flush();
 }
 
 std::string PackagesToText(const GoDetails& d) {

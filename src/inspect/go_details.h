@@ -33,8 +33,10 @@ GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags);
 // Text sections for each detail; empty when the detail was not asked for.
 std::string FunctionsToText(const GoDetails& d);
 std::string PackagesToText(const GoDetails& d);
-// The bytes of FunctionsToText written to `out` in large chunks, never held whole in memory.
-void WriteFunctionsText(const GoDetails& d, std::FILE* out);
+// FunctionsToText(ReadGoDetails(slice, kDetailFunctions)) written to `out`, in one pass over the
+// table: each function is formatted as it is decoded, into 128 KB chunks (no per-function storage).
+// A table found corrupt after the first chunk went out shows that valid prefix before the error.
+void StreamFunctionsText(const SliceReport& slice, std::FILE* out);
 std::string SizeToText(const GoDetails& d, uint64_t file_size);
 
 nlohmann::ordered_json FunctionTableToJson(const gobin::FunctionTable& t, bool with_functions);
