@@ -48,27 +48,31 @@ int main(int argc, char** argv) {
   auto objs = exe::OpenObject(file->bytes());
   if (!objs.ok()) return Fail(path, objs.status());
   const exe::ObjectFile& obj = objs->front();
-  // The file is a read-only mapping: the parser may drop pages it has decoded.
-  auto table = gobin::ReadFunctionTable(obj, {.release_file_pages = true});
   std::string out;
   if (mode == "functions") {
-    if (!table.ok()) return Fail(path, table.status());
-    // Streamed in 32 KB pieces; names already printed are released like the parser's pages.
-    out.reserve(32 << 10);
-    const gobin::Function* released = table->funcs.data();
-    for (const gobin::Function& f : table->funcs) {
-      gobin::AppendGosymLine(f, &out);
-      if (out.size() > (30 << 10)) {
-        std::fwrite(out.data(), 1, out.size(), stdout);
-        out.clear();
-        if (f.name.data() > released->name.data()) {
-          gobin::ReleaseFilePages(AsBytes(std::string_view(
-              released->name.data(), static_cast<size_t>(f.name.data() - released->name.data()))));
-          released = &f;
+    // One pass: each function is formatted as it is decoded (no function vector) into a 64 KB
+    // buffer written when full. The file is a read-only mapping: the parser drops the pages of
+    // records and names it has passed.
+    struct Sink {
+      std::string buf;
+      static void Visit(void* ctx, const gobin::Function& f) {
+        auto* s = static_cast<Sink*>(ctx);
+        gobin::AppendGosymLine(f, &s->buf);
+        if (s->buf.size() >= (60 << 10)) {
+          std::fwrite(s->buf.data(), 1, s->buf.size(), stdout);
+          s->buf.clear();
         }
       }
-    }
-  } else if (mode == "info") {
+    } sink;
+    sink.buf.reserve(64 << 10);
+    auto t = gobin::ReadFunctionTable(
+        obj, {.release_file_pages = true, .visit = &Sink::Visit, .visit_ctx = &sink});
+    std::fwrite(sink.buf.data(), 1, sink.buf.size(), stdout);
+    if (!t.ok()) return Fail(path, t.status());
+    return 0;
+  }
+  auto table = gobin::ReadFunctionTable(obj);
+  if (mode == "info") {
     if (!table.ok()) return Fail(path, table.status());
     const auto& h = table->header;
     fmt::format_to(std::back_inserter(out),
