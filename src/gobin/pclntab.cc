@@ -381,26 +381,27 @@ void AppendGosymLine(const Function& f, std::string* out) {
 
 std::string_view PackageOfFunction(std::string_view name) {
   if (name.starts_with("go:") || name.starts_with("type:") || name.starts_with("type.")) return {};
-  // One scan of the head (up to generic type arguments '[', which may hold dots and slashes of
-  // other packages): its first '/' and the first '.' after its last '/'.
-  size_t first_slash = std::string_view::npos, dot = std::string_view::npos;
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    if (c == '[') break;
-    if (c == '/') {
-      if (first_slash == std::string_view::npos) first_slash = i;
-      dot = std::string_view::npos;
-    } else if (c == '.' && dot == std::string_view::npos) {
-      dot = i;
-    }
-  }
+  // Generic instantiations: the type arguments may hold dots and slashes of other packages.
+  // memchr/memrchr: names run long (type..eq.struct { ... }) and this runs for every function.
+  const char* p = name.data();
+  const void* bracket = std::memchr(p, '[', name.size());
+  const size_t head =
+      bracket ? static_cast<size_t>(static_cast<const char*>(bracket) - p) : name.size();
+  const void* last_slash = memrchr(p, '/', head);
   if (name.starts_with("go.")) {
     // go.buildid, go.itab.*, go.(*struct{...}).M are generated; go.uber.org/zap.F is a package.
-    if (first_slash == std::string_view::npos) return {};
-    if (name.substr(0, first_slash).find_first_of("(* {") != std::string_view::npos) return {};
+    if (last_slash == nullptr) return {};
+    const auto* first_slash = static_cast<const char*>(std::memchr(p, '/', head));
+    if (std::string_view(p, static_cast<size_t>(first_slash - p)).find_first_of("(* {") !=
+        std::string_view::npos) {
+      return {};
+    }
   }
-  if (dot == std::string_view::npos) return {};
-  return name.substr(0, dot);
+  const size_t from =
+      last_slash ? static_cast<size_t>(static_cast<const char*>(last_slash) - p) + 1 : 0;
+  const void* dot = std::memchr(p + from, '.', head - from);
+  if (dot == nullptr) return {};
+  return name.substr(0, static_cast<size_t>(static_cast<const char*>(dot) - p));
 }
 
 std::string UnescapePackage(std::string_view pkg) {

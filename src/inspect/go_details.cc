@@ -136,6 +136,9 @@ void StreamFunctionsText(const SliceReport& slice, std::FILE* out) {
   FunctionStream s{out, {}};
   s.buf.reserve(FunctionStream::kChunk + (64 << 10));
   gobin::ReadOptions ro;
+  // The slice's bytes are InspectFile's read-only file mapping: records and names already
+  // printed may leave the resident set.
+  ro.release_file_pages = true;
   ro.visit = &FunctionStream::Visit;
   ro.begin = &FunctionStream::Begin;
   ro.visit_ctx = &s;
