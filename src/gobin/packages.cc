@@ -1,6 +1,7 @@
 #include "gobin/packages.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <unordered_map>
 
 namespace barekit::gobin {
@@ -89,15 +90,23 @@ std::string PackageLabel(std::string_view raw_package) {
 PackageReport SizeByPackage(const FunctionTable& table, const BuildInfo* info) {
   PackageReport rep;
   // Functions of one package are mostly contiguous; key on the raw view to avoid allocations.
+  // A run of one package's functions skips the hash lookup.
   std::unordered_map<std::string_view, size_t> index;
+  std::string_view prev_raw;
+  size_t prev = SIZE_MAX;
   for (const Function& f : table.funcs) {
-    auto [it, inserted] = index.try_emplace(f.package(), rep.packages.size());
-    if (inserted) {
-      PackageSize p;
-      p.package = PackageLabel(f.package());
-      rep.packages.push_back(std::move(p));
+    const std::string_view raw = f.package();
+    if (prev == SIZE_MAX || raw != prev_raw) {
+      auto [it, inserted] = index.try_emplace(raw, rep.packages.size());
+      if (inserted) {
+        PackageSize p;
+        p.package = PackageLabel(raw);
+        rep.packages.push_back(std::move(p));
+      }
+      prev_raw = raw;
+      prev = it->second;
     }
-    PackageSize& p = rep.packages[it->second];
+    PackageSize& p = rep.packages[prev];
     p.code_bytes += f.size;
     p.functions += 1;
     rep.total_code_bytes += f.size;

@@ -24,10 +24,20 @@ PackageIndex IndexPackages(const FunctionTable& t, const BuildInfo* info) {
   std::unordered_map<std::string_view, uint32_t> raw_ids;
   std::unordered_map<std::string, uint32_t> label_ids;
   ix.of_func.reserve(t.funcs.size());
+  // A run of one package's functions skips the hash lookup.
+  std::string_view prev_raw;
+  bool have_prev = false;
   for (const Function& f : t.funcs) {
-    auto [it, inserted] = raw_ids.try_emplace(f.package(), 0);
+    const std::string_view raw = f.package();
+    if (have_prev && raw == prev_raw) {
+      ix.of_func.push_back(ix.of_func.back());
+      continue;
+    }
+    have_prev = true;
+    prev_raw = raw;
+    auto [it, inserted] = raw_ids.try_emplace(raw, 0);
     if (inserted) {
-      std::string label = PackageLabel(f.package());
+      std::string label = PackageLabel(raw);
       auto [lit, linserted] =
           label_ids.try_emplace(label, static_cast<uint32_t>(ix.package.size()));
       if (linserted) {
