@@ -446,5 +446,54 @@ TEST(PclntabSeeds, FindsTableAndTextBaseEveryWay) {
   }
 }
 
+// The one-pass visitor form sees exactly what the stored form holds, in order, with the table's
+// facts handed to `begin` first, and stores nothing itself.
+TEST(PclntabFixtures, VisitorSeesEveryFunctionOnce) {
+  std::string dir = EnvOr("BAREKIT_FIXTURES", std::string(BAREKIT_SOURCE_DIR) + "/build/fixtures");
+  struct Seen {
+    int begins = 0;
+    uint64_t nfunc = 0;
+    std::string source_detail;
+    std::vector<Function> funcs;
+  };
+  int checked = 0;
+  for (const std::string& path : FilesUnder(dir)) {
+    auto file = MappedFile::Open(path);
+    ASSERT_TRUE(file.ok());
+    auto objs = exe::OpenObject(file->bytes());
+    if (!objs.ok()) continue;
+    const exe::ObjectFile& obj = objs->front();
+    auto stored = ReadFunctionTable(obj);
+    if (!stored.ok()) continue;
+    Seen seen;
+    ReadOptions ro;
+    ro.visit_ctx = &seen;
+    ro.begin = [](void* ctx, const FunctionTable& t) {
+      auto* s = static_cast<Seen*>(ctx);
+      s->begins += 1;
+      s->nfunc = t.header.nfunc;
+      s->source_detail = t.source_detail;
+    };
+    ro.visit = [](void* ctx, const Function& f) { static_cast<Seen*>(ctx)->funcs.push_back(f); };
+    auto visited = ReadFunctionTable(obj, ro);
+    ASSERT_TRUE(visited.ok()) << path << ": " << visited.status().message();
+    EXPECT_TRUE(visited->funcs.empty()) << path;
+    EXPECT_EQ(seen.begins, 1) << path;
+    EXPECT_EQ(seen.nfunc, stored->funcs.size()) << path;
+    EXPECT_EQ(seen.source_detail, stored->source_detail) << path;
+    EXPECT_EQ(visited->source, stored->source) << path;
+    EXPECT_EQ(visited->addr, stored->addr) << path;
+    EXPECT_EQ(visited->file_offset, stored->file_offset) << path;
+    ASSERT_EQ(seen.funcs.size(), stored->funcs.size()) << path;
+    for (size_t i = 0; i < seen.funcs.size(); ++i) {
+      EXPECT_EQ(seen.funcs[i].entry, stored->funcs[i].entry) << path << " #" << i;
+      EXPECT_EQ(seen.funcs[i].size, stored->funcs[i].size) << path << " #" << i;
+      EXPECT_EQ(seen.funcs[i].name, stored->funcs[i].name) << path << " #" << i;
+    }
+    ++checked;
+  }
+  if (checked == 0) GTEST_SKIP() << "no Go fixtures under " << dir;
+}
+
 }  // namespace
 }  // namespace barekit::gobin
