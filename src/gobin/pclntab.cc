@@ -63,21 +63,6 @@ inline uint64_t Load(const std::byte* p, size_t n, Endian e) {
   return LoadUint(p, n, e);
 }
 
-// Fresh anonymous memory faults one 4 KB page at a time; one madvise maps a large buffer at
-// once (contents unchanged). A hint: failure (old kernels) costs nothing.
-void PrefaultForWrite(const void* p, size_t n) {
-#ifdef MADV_POPULATE_WRITE
-  if (n < (256 << 10)) return;
-  static const uintptr_t kPage = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  auto begin = (reinterpret_cast<uintptr_t>(p) + kPage - 1) & ~(kPage - 1);
-  auto end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kPage - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
-#else
-  (void)p;
-  (void)n;
-#endif
-}
-
 // Maps a 1.18+ entry offset to an address through textsectmap (runtime textOff).
 uint64_t TextOff(uint64_t off, uint64_t text_start, const std::vector<TextSection>& sects) {
   if (sects.size() > 1) {
@@ -364,6 +349,19 @@ void ReleaseFilePages(Bytes range) {
   begin = (begin + kPage - 1) & ~(kPage - 1);
   end &= ~(kPage - 1);
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+void PrefaultForWrite(const void* p, size_t n) {
+#ifdef MADV_POPULATE_WRITE
+  if (n < (64 << 10)) return;
+  static const uintptr_t kPage = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  auto begin = (reinterpret_cast<uintptr_t>(p) + kPage - 1) & ~(kPage - 1);
+  auto end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kPage - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+#else
+  (void)p;
+  (void)n;
+#endif
 }
 
 void AppendGosymLine(const Function& f, std::string* out) {

@@ -24,6 +24,7 @@ PackageIndex IndexPackages(const FunctionTable& t, const BuildInfo* info) {
   std::unordered_map<std::string_view, uint32_t> raw_ids;
   std::unordered_map<std::string, uint32_t> label_ids;
   ix.of_func.reserve(t.funcs.size());
+  PrefaultForWrite(ix.of_func.data(), t.funcs.size() * sizeof(uint32_t));
   // A run of one package's functions skips the hash lookup.
   std::string_view prev_raw;
   bool have_prev = false;
@@ -161,7 +162,13 @@ void AddPackageChildren(const PackageIndex& ix, const std::vector<uint64_t>& byt
 // A plain bit set over offsets.
 class Bits {
  public:
-  explicit Bits(size_t n) : w_((n + 63) / 64), n_(n) {}
+  // Reserved and prefaulted before the zero fill: one madvise instead of a fault per page.
+  explicit Bits(size_t n) : n_(n) {
+    const size_t words = (n + 63) / 64;
+    w_.reserve(words);
+    PrefaultForWrite(w_.data(), words * sizeof(uint64_t));
+    w_.resize(words);
+  }
   bool Test(size_t i) const { return (w_[i >> 6] >> (i & 63)) & 1; }
   void Set(size_t i) { w_[i >> 6] |= uint64_t{1} << (i & 63); }
   // The first set bit at or after i, or size() when none.
@@ -325,6 +332,7 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
         // stream is clipped on its own, then the sum is checked against the table's size.
         std::vector<std::pair<uint32_t, uint32_t>> recs;  // (func_offset, function index)
         recs.reserve(nfuncs);
+        PrefaultForWrite(recs.data(), nfuncs * sizeof(recs[0]));
         for (size_t i = 0; i < nfuncs; ++i) {
           recs.push_back({fs[i].func_offset, static_cast<uint32_t>(i)});
           funcs[of[i]] += 1;
