@@ -37,36 +37,6 @@ namespace {
 constexpr size_t kLastLines = 25;
 constexpr int64_t kProbeTry = 1000;
 
-// Copies `src` to the end of `out`; then pads with zeros to a multiple of 4 (the kernel looks for
-// the next cpio header of concatenated initramfs archives at 4-byte offsets and skips zeros).
-Status AppendFile(int out, const std::string& src, uint64_t* size) {
-  UniqueFd in(open(src.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!in.valid()) return PosixError(src, errno);
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = read(in.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return PosixError(src, errno);
-    }
-    if (n == 0) break;
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = write(out, buf + off, static_cast<size_t>(n - off));
-      if (w < 0) return PosixError("write initrd", errno);
-      off += w;
-    }
-    *size += static_cast<uint64_t>(n);
-  }
-  static const char zeros[4] = {};
-  if (*size % 4) {
-    size_t pad = 4 - *size % 4;
-    if (write(out, zeros, pad) != static_cast<ssize_t>(pad))
-      return PosixError("write initrd", errno);
-    *size += pad;
-  }
-  return Status::Ok();
-}
-
 // One QEMU process and its channels.
 struct Vm {
   pid_t pid = -1;
@@ -162,21 +132,20 @@ Status Runner::Prepare() {
   if (qmp_path_.size() >= sizeof(sockaddr_un{}.sun_path))
     return Status::InvalidArgument("--workdir " + workdir_ + " is too long for a unix socket path");
 
-  // The initrd: the user's image, then the overlay archive.
+  // The initrd: the user's image, then the overlay archive with the VM's modules (virtio, power
+  // key), so the user's image is unchanged. Without an overlay, a link to the image (QEMU's
+  // option syntax cannot take every path the user's file may have).
   initrd_ = workdir_ + "/initrd";
-  UniqueFd out(open(initrd_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!out.valid()) return PosixError(initrd_, errno);
-  uint64_t size = 0;
-  BK_RETURN_IF_ERROR(AppendFile(out.get(), o_.image, &size));
+  unlink(initrd_.c_str());
   if (o_.overlay && !o_.overlay_options.modules_dir.empty()) {
-    // The VM's modules (virtio, power key) go in a second archive; the user's image is unchanged.
-    std::string overlay = workdir_ + "/overlay.cpio";
-    BK_ASSIGN_OR_RETURN(OverlayInfo info, WriteBootOverlayFile(o_.overlay_options, overlay));
+    BK_ASSIGN_OR_RETURN(OverlayInfo info, WriteBootInitrd(o_.image, o_.overlay_options, initrd_));
     if (o_.live)
       for (const std::string& n : info.notes)
         std::fprintf(o_.live, "barekit boot: %s\n", n.c_str());
-    BK_RETURN_IF_ERROR(AppendFile(out.get(), overlay, &size));
-    unlink(overlay.c_str());
+  } else {
+    std::error_code ec;
+    std::string image = std::filesystem::absolute(o_.image, ec).string();
+    if (ec || symlink(image.c_str(), initrd_.c_str()) != 0) return PosixError(initrd_, errno);
   }
 
   MachineSpec spec = o_.machine;
