@@ -1,8 +1,5 @@
 #include "gobin/pclntab.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -10,6 +7,7 @@
 #include <cstring>
 
 #include "base/checked_math.h"
+#include "base/page_hints.h"
 #include "fmt/format.h"
 #include "gobin/moduledata.h"
 
@@ -341,28 +339,6 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
 
 // ---------------------------------------------------------------------------------------------
 // Package names
-
-void ReleaseFilePages(Bytes range) {
-  static const uintptr_t kPage = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  auto begin = reinterpret_cast<uintptr_t>(range.data());
-  uintptr_t end = begin + range.size();
-  begin = (begin + kPage - 1) & ~(kPage - 1);
-  end &= ~(kPage - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
-}
-
-void PrefaultForWrite(const void* p, size_t n) {
-#ifdef MADV_POPULATE_WRITE
-  if (n < (64 << 10)) return;
-  static const uintptr_t kPage = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  auto begin = (reinterpret_cast<uintptr_t>(p) + kPage - 1) & ~(kPage - 1);
-  auto end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kPage - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
-#else
-  (void)p;
-  (void)n;
-#endif
-}
 
 void AppendGosymLine(const Function& f, std::string* out) {
   char buf[48];

@@ -133,16 +133,6 @@ struct ParseOptions {
 // Appends "0x<entry> <size> <name>\n", the line debug/gosym-based tools (gosym-list) print.
 void AppendGosymLine(const Function& f, std::string* out);
 
-// Drops the whole pages inside `range` from the resident set (madvise MADV_DONTNEED). Only for
-// bytes of a read-only file mapping (e.g. base/MappedFile): they stay readable and re-fault.
-void ReleaseFilePages(Bytes range);
-
-// Maps the whole pages of a fresh heap buffer [p, p+n) writable at once (MADV_POPULATE_WRITE),
-// contents unchanged, instead of one page fault per 4 KB on first write: on a virtual machine the
-// faults of a few large vectors cost more than the work done with them. Only for n >= 64 KB; a
-// hint whose failure (older kernels) costs nothing.
-void PrefaultForWrite(const void* p, size_t n);
-
 struct ReadOptions {
   bool release_file_pages = false;  // see ParseOptions
   FunctionVisitor visit = nullptr;  // see ParseOptions

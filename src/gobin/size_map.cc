@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <unordered_map>
 
+#include "base/page_hints.h"
 #include "fmt/format.h"
 #include "gobin/packages.h"
 
