@@ -45,6 +45,26 @@ class Basics(unittest.TestCase):
         r = barekit("check", "--require", "static", BIN)
         self.assertEqual(r.returncode, 0, r.stdout)
 
+    @unittest.skipIf(os.environ.get("BAREKIT_HOT_ORDER") != "1",
+                     "this build links without cmake/barekit.order (no lld, or ASan/fuzz build)")
+    def test_hot_code_is_together(self):
+        # The functions inspect runs (cmake/barekit.order) sit in one run at the start of .text,
+        # not spread over the whole text as the default layout leaves them (over 4 MB apart):
+        # peak memory of `inspect --functions` depends on it (bench/pclntab/run).
+        src = os.environ["BAREKIT_SOURCE_DIR"]
+        with open(os.path.join(src, "cmake", "barekit.order")) as f:
+            hot = {l.strip() for l in f if l.strip() and not l.startswith("#")}
+        nm = subprocess.run(["nm", "-S", BIN], capture_output=True, text=True, check=True)
+        spans = []
+        for line in nm.stdout.splitlines():
+            p = line.split()
+            if len(p) == 4 and p[2] in "tTwW" and p[3] in hot:
+                spans.append((int(p[0], 16), int(p[0], 16) + int(p[1], 16)))
+        self.assertGreater(len(spans), 300, "the order file names few functions of this binary")
+        low = min(a for a, _ in spans)
+        high = max(b for _, b in spans)
+        self.assertLess(high - low, 1 << 20, f"hot code spans {high - low} bytes")
+
 
 class BadFiles(unittest.TestCase):
     def test_special_and_missing_files_each_get_one_line(self):
