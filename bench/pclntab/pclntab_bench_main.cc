@@ -90,9 +90,11 @@ int main(int argc, char** argv) {
     auto bi = gobin::ReadBuildInfo(obj);
     const gobin::BuildInfo* info = bi.ok() ? &*bi : nullptr;
     const gobin::FunctionTable* t = table.ok() ? &*table : nullptr;
+    // As inspect does: the packages are indexed once for both reports.
+    const gobin::PackageIndex ix = t ? gobin::IndexPackages(*t, info) : gobin::PackageIndex{};
     if (mode != "size") {
       if (!t) return Fail(path, table.status());
-      auto rep = gobin::SizeByPackage(*t, info);
+      auto rep = gobin::SizeByPackage(*t, ix);
       for (const auto& p : rep.packages) {
         fmt::format_to(std::back_inserter(out), "{:>10} {:>6} {} {} ({})\n", p.code_bytes,
                        p.functions, p.package, p.module, gobin::ModuleKindName(p.kind));
@@ -104,7 +106,10 @@ int main(int argc, char** argv) {
       fmt::format_to(std::back_inserter(out), "total {} bytes in {} functions\n",
                      rep.total_code_bytes, rep.total_functions);
     }
-    if (mode != "packages") PrintTree(gobin::BuildSizeMap(obj, t, info), 0, &out);
+    if (mode != "packages") {
+      PrintTree(t ? gobin::BuildSizeMap(obj, t, ix) : gobin::BuildSizeMap(obj, nullptr, info), 0,
+                &out);
+    }
   } else if (mode == "version") {
     auto g = gobin::RecoverGoVersion(obj, table.ok() ? &*table : nullptr);
     fmt::format_to(std::back_inserter(out), "version {} ({})\ngoos {} ({})\ngoarch {} ({})\n",

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <unordered_map>
 
+#include "base/page_hints.h"
+
 namespace barekit::gobin {
 
 namespace {
@@ -87,49 +89,63 @@ std::string PackageLabel(std::string_view raw_package) {
   return UnescapePackage(raw_package);
 }
 
-PackageReport SizeByPackage(const FunctionTable& table, const BuildInfo* info) {
-  PackageReport rep;
-  // Functions of one package are mostly contiguous; key on the raw view to avoid allocations.
+PackageIndex IndexPackages(const FunctionTable& t, const BuildInfo* info) {
+  PackageIndex ix;
+  ModuleMapper mapper(info);
+  std::unordered_map<std::string_view, uint32_t> raw_ids;
+  std::unordered_map<std::string, uint32_t> label_ids;
+  ix.of_func.reserve(t.funcs.size());
+  PrefaultForWrite(ix.of_func.data(), t.funcs.size() * sizeof(uint32_t));
   // A run of one package's functions skips the hash lookup.
-  std::unordered_map<std::string_view, size_t> index;
   std::string_view prev_raw;
-  size_t prev = SIZE_MAX;
-  for (const Function& f : table.funcs) {
+  bool have_prev = false;
+  for (const Function& f : t.funcs) {
     const std::string_view raw = f.package();
-    if (prev == SIZE_MAX || raw != prev_raw) {
-      auto [it, inserted] = index.try_emplace(raw, rep.packages.size());
-      if (inserted) {
-        PackageSize p;
-        p.package = PackageLabel(raw);
-        rep.packages.push_back(std::move(p));
-      }
-      prev_raw = raw;
-      prev = it->second;
+    if (have_prev && raw == prev_raw) {
+      ix.of_func.push_back(ix.of_func.back());
+      continue;
     }
-    PackageSize& p = rep.packages[prev];
-    p.code_bytes += f.size;
+    have_prev = true;
+    prev_raw = raw;
+    auto [it, inserted] = raw_ids.try_emplace(raw, 0);
+    if (inserted) {
+      std::string label = PackageLabel(raw);
+      auto [lit, linserted] =
+          label_ids.try_emplace(label, static_cast<uint32_t>(ix.package.size()));
+      if (linserted) {
+        std::string mod;
+        ModuleKind k = mapper.Classify(label, &mod);
+        ix.package.push_back(label);
+        ix.module.push_back(std::move(mod));
+        ix.kind.push_back(k);
+      }
+      it->second = lit->second;
+    }
+    ix.of_func.push_back(it->second);
+  }
+  return ix;
+}
+
+PackageReport SizeByPackage(const FunctionTable& table, const PackageIndex& ix) {
+  PackageReport rep;
+  rep.packages.resize(ix.package.size());
+  for (size_t i = 0; i < table.funcs.size() && i < ix.of_func.size(); ++i) {
+    PackageSize& p = rep.packages[ix.of_func[i]];
+    p.code_bytes += table.funcs[i].size;
     p.functions += 1;
-    rep.total_code_bytes += f.size;
+    rep.total_code_bytes += table.funcs[i].size;
     rep.total_functions += 1;
   }
-  // Escaped and unescaped spellings of one path merge here.
+  for (size_t id = 0; id < rep.packages.size(); ++id) {
+    rep.packages[id].package = ix.package[id];
+    rep.packages[id].module = ix.module[id];
+    rep.packages[id].kind = ix.kind[id];
+  }
+  // Modules in the order of their packages' names: a module's kind is its first package's.
   std::sort(rep.packages.begin(), rep.packages.end(),
             [](const PackageSize& a, const PackageSize& b) { return a.package < b.package; });
-  std::vector<PackageSize> merged;
-  for (PackageSize& p : rep.packages) {
-    if (!merged.empty() && merged.back().package == p.package) {
-      merged.back().code_bytes += p.code_bytes;
-      merged.back().functions += p.functions;
-    } else {
-      merged.push_back(std::move(p));
-    }
-  }
-  rep.packages = std::move(merged);
-
-  ModuleMapper mapper(info);
-  std::unordered_map<std::string, size_t> mods;
-  for (PackageSize& p : rep.packages) {
-    p.kind = mapper.Classify(p.package, &p.module);
+  std::unordered_map<std::string_view, size_t> mods;
+  for (const PackageSize& p : rep.packages) {
     auto [it, inserted] = mods.try_emplace(p.module, rep.modules.size());
     if (inserted) rep.modules.push_back(ModuleSize{p.module, p.kind, 0, 0, 0});
     ModuleSize& m = rep.modules[it->second];
@@ -148,6 +164,10 @@ PackageReport SizeByPackage(const FunctionTable& table, const BuildInfo* info) {
   std::sort(rep.packages.begin(), rep.packages.end(), by_size);
   std::sort(rep.modules.begin(), rep.modules.end(), by_size);
   return rep;
+}
+
+PackageReport SizeByPackage(const FunctionTable& table, const BuildInfo* info) {
+  return SizeByPackage(table, IndexPackages(table, info));
 }
 
 }  // namespace barekit::gobin

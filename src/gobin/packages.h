@@ -66,6 +66,17 @@ struct PackageReport {
 // package, else the unescaped package path.
 std::string PackageLabel(std::string_view raw_package);
 
+// Every function's package, with the package's module, as small ids: the names are read once per
+// table and the result is shared by SizeByPackage and BuildSizeMap.
+struct PackageIndex {
+  std::vector<std::string> package;  // PackageLabel per id
+  std::vector<std::string> module;   // ModuleMapper::Classify's label per id
+  std::vector<ModuleKind> kind;
+  std::vector<uint32_t> of_func;  // id per function, in table order
+};
+PackageIndex IndexPackages(const FunctionTable& table, const BuildInfo* info /* may be null */);
+
+PackageReport SizeByPackage(const FunctionTable& table, const PackageIndex& ix);
 PackageReport SizeByPackage(const FunctionTable& table, const BuildInfo* info /* may be null */);
 
 }  // namespace barekit::gobin

@@ -11,51 +11,6 @@
 namespace barekit::gobin {
 namespace {
 
-// Packages of the function table, each with its module, indexed per function.
-struct PackageIndex {
-  std::vector<std::string> package;  // label per id
-  std::vector<std::string> module;
-  std::vector<ModuleKind> kind;
-  std::vector<uint32_t> of_func;  // id per function
-};
-
-PackageIndex IndexPackages(const FunctionTable& t, const BuildInfo* info) {
-  PackageIndex ix;
-  ModuleMapper mapper(info);
-  std::unordered_map<std::string_view, uint32_t> raw_ids;
-  std::unordered_map<std::string, uint32_t> label_ids;
-  ix.of_func.reserve(t.funcs.size());
-  PrefaultForWrite(ix.of_func.data(), t.funcs.size() * sizeof(uint32_t));
-  // A run of one package's functions skips the hash lookup.
-  std::string_view prev_raw;
-  bool have_prev = false;
-  for (const Function& f : t.funcs) {
-    const std::string_view raw = f.package();
-    if (have_prev && raw == prev_raw) {
-      ix.of_func.push_back(ix.of_func.back());
-      continue;
-    }
-    have_prev = true;
-    prev_raw = raw;
-    auto [it, inserted] = raw_ids.try_emplace(raw, 0);
-    if (inserted) {
-      std::string label = PackageLabel(raw);
-      auto [lit, linserted] =
-          label_ids.try_emplace(label, static_cast<uint32_t>(ix.package.size()));
-      if (linserted) {
-        std::string mod;
-        ModuleKind k = mapper.Classify(label, &mod);
-        ix.package.push_back(label);
-        ix.module.push_back(std::move(mod));
-        ix.kind.push_back(k);
-      }
-      it->second = lit->second;
-    }
-    ix.of_func.push_back(it->second);
-  }
-  return ix;
-}
-
 struct Interval {
   uint64_t start, end;  // file offsets
   uint32_t id;
@@ -269,6 +224,12 @@ std::string_view SizeNodeKindName(SizeNodeKind k) {
 
 SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
                       const BuildInfo* info) {
+  if (table == nullptr) return BuildSizeMap(obj, nullptr, PackageIndex{});
+  return BuildSizeMap(obj, table, IndexPackages(*table, info));
+}
+
+SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
+                      const PackageIndex& ix) {
   SizeNode root;
   root.name = "file";
   root.kind = SizeNodeKind::kFile;
@@ -284,8 +245,6 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
     return a->offset < b->offset;
   });
 
-  PackageIndex ix;
-  if (table != nullptr) ix = IndexPackages(*table, info);
   // The section holding the function table (file offsets are relative to obj.data).
   const uint64_t tab_off = table != nullptr ? table->file_offset - obj.slice_offset : 0;
 

@@ -11,6 +11,7 @@
 
 #include "exe/object_file.h"
 #include "gobin/buildinfo.h"
+#include "gobin/packages.h"
 #include "gobin/pclntab.h"
 
 namespace barekit::gobin {
@@ -39,6 +40,9 @@ struct SizeNode {
 // file_bytes equals the sum of its children's, and the root's equals obj.data.size().
 SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
                       const BuildInfo* info);
+// The same with the table's packages already indexed (IndexPackages(*table, info)).
+SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
+                      const PackageIndex& ix);
 
 }  // namespace barekit::gobin
 

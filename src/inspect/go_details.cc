@@ -92,9 +92,12 @@ GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags) {
     d.table_error = t.status().message();
   }
   const gobin::BuildInfo* info = InfoOf(slice);
-  if ((flags & kDetailPackages) && d.table) d.packages = gobin::SizeByPackage(*d.table, info);
-  if (flags & kDetailSize) {
-    d.size = gobin::BuildSizeMap(slice.object, d.table ? &*d.table : nullptr, info);
+  if (d.table && (flags & (kDetailPackages | kDetailSize))) {
+    const gobin::PackageIndex ix = gobin::IndexPackages(*d.table, info);
+    if (flags & kDetailPackages) d.packages = gobin::SizeByPackage(*d.table, ix);
+    if (flags & kDetailSize) d.size = gobin::BuildSizeMap(slice.object, &*d.table, ix);
+  } else if (flags & kDetailSize) {
+    d.size = gobin::BuildSizeMap(slice.object, nullptr, info);
   }
   return d;
 }
