@@ -154,8 +154,16 @@ std::optional<PclntabPointer> FindPclntabThroughModuleData(const exe::ObjectFile
     for (size_t i = align_fix; i + 4 * ps <= d->size(); i += ps) {
       const uint64_t p0 = LoadUint(d->data() + i, ps, e);
       const uint64_t p1 = LoadUint(d->data() + i + ps, ps, e);
-      // Cheap shape filter before touching the target: the next slice points after the header.
-      if (p0 == 0 || p1 <= p0 || p1 - p0 > (uint64_t{1} << 32)) continue;
+      // Cheap shape filter before touching the target (SlicesMatch checks exactly). 1.16+:
+      // pcHeader, then the funcnametab slice, which the linker lays out right after the header
+      // (funcnameOffset is the header's size, under 0x100), len <= cap. 1.2-1.15: the
+      // pclntable slice (len == cap), then ftab, right after the 8-byte header and nfunc word.
+      // Pointer-rich data (vtables, relocated tables) rarely passes either.
+      const uint64_t w2 = LoadUint(d->data() + i + 2 * ps, ps, e);
+      const uint64_t w3 = LoadUint(d->data() + i + 3 * ps, ps, e);
+      const bool go116 = p0 != 0 && p1 > p0 && p1 - p0 <= 0x1000 && w2 != 0 && w2 <= w3;
+      const bool go12 = p0 != 0 && p1 == w2 && w3 == p0 + 8 + ps;
+      if (!go116 && !go12) continue;
       auto target = obj.ReadFrom(p0);
       if (!target || target->size() < 16) continue;
       const auto q = static_cast<uint8_t>((*target)[6]);

@@ -137,7 +137,52 @@ def check_diff(old, new):
     return d
 
 
+def table_of(path):
+    r = barekit("inspect", "--json", "--functions", path, timeout=300)
+    return json.loads(r.stdout)[0].get("function_table", {})
+
+
+def check_table_found_every_way():
+    """The table without its section name, and then without its magic too: the magic scan and
+    the module-data scan must find the same functions as the section lookup did. A PE file
+    keeps its table in .rdata, which Go's linker marks executable."""
+    pe = os.path.join(FIXTURES, "go-windows-amd64-stripped.exe")
+    if os.path.exists(pe):
+        t = table_of(pe)
+        if (t.get("source"), t.get("source_detail")) != ("magic-scan", ".rdata"):
+            fail(f"{pe}: table found by {t.get('source')} in {t.get('source_detail')}")
+    elf = os.path.join(FIXTURES, "go-linux-amd64-stripped")
+    if not os.path.exists(elf):
+        return
+    want = table_of(elf)
+    if want.get("source") != "section" or not want.get("functions"):
+        fail(f"{elf}: no table from its .gopclntab section")
+        return
+    with open(elf, "rb") as f:
+        data = bytearray(f.read())
+    at = data.find(b".gopclntab\0")
+    with tempfile.TemporaryDirectory() as tmp:
+        renamed = os.path.join(tmp, "renamed")
+        data[at:at + 10] = b".gopclnXXX"
+        with open(renamed, "wb") as f:
+            f.write(data)
+        got = table_of(renamed)
+        if got.get("source") != "magic-scan" or got.get("functions") != want["functions"]:
+            fail(f"renamed .gopclntab: found by {got.get('source')}, "
+                 f"{len(got.get('functions') or [])} of {len(want['functions'])} functions equal")
+        stomped = os.path.join(tmp, "stomped")
+        off = want["file_offset"]
+        data[off:off + 4] = b"\0\0\0\0"
+        with open(stomped, "wb") as f:
+            f.write(data)
+        got = table_of(stomped)
+        if got.get("source") != "moduledata" or got.get("functions") != want["functions"]:
+            fail(f"renamed .gopclntab and zeroed magic: found by {got.get('source')}, "
+                 f"{len(got.get('functions') or [])} of {len(want['functions'])} functions equal")
+
+
 def main():
+    check_table_found_every_way()
     paths = executables(FIXTURES, CORPUS)
     require_inputs(paths, "fixture or corpus executables")
     check_size_and_functions(paths)
