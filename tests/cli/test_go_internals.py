@@ -160,25 +160,23 @@ def check_table_found_every_way():
         return
     with open(elf, "rb") as f:
         data = bytearray(f.read())
+
+    def expect(what, data, source):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "variant")
+            with open(path, "wb") as f:
+                f.write(data)
+            got = table_of(path)
+        if got.get("source") != source or got.get("functions") != want["functions"]:
+            fail(f"{what}: found by {got.get('source')}, not {source}; functions "
+                 f"{'equal' if got.get('functions') == want['functions'] else 'differ'}")
+
     at = data.find(b".gopclntab\0")
-    with tempfile.TemporaryDirectory() as tmp:
-        renamed = os.path.join(tmp, "renamed")
-        data[at:at + 10] = b".gopclnXXX"
-        with open(renamed, "wb") as f:
-            f.write(data)
-        got = table_of(renamed)
-        if got.get("source") != "magic-scan" or got.get("functions") != want["functions"]:
-            fail(f"renamed .gopclntab: found by {got.get('source')}, "
-                 f"{len(got.get('functions') or [])} of {len(want['functions'])} functions equal")
-        stomped = os.path.join(tmp, "stomped")
-        off = want["file_offset"]
-        data[off:off + 4] = b"\0\0\0\0"
-        with open(stomped, "wb") as f:
-            f.write(data)
-        got = table_of(stomped)
-        if got.get("source") != "moduledata" or got.get("functions") != want["functions"]:
-            fail(f"renamed .gopclntab and zeroed magic: found by {got.get('source')}, "
-                 f"{len(got.get('functions') or [])} of {len(want['functions'])} functions equal")
+    data[at:at + 10] = b".gopclnXXX"
+    expect("renamed .gopclntab", data, "magic-scan")
+    off = want["file_offset"]
+    data[off:off + 4] = b"\0\0\0\0"
+    expect("renamed .gopclntab and zeroed magic", data, "moduledata")
 
 
 def main():
