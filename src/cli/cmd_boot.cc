@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "vm/boot_runner.h"
+#include "vm/http_probe.h"
 #include "vm/initramfs_probe.h"
 #include "vm/kernel_fetch.h"
 #include "vm/kernel_image.h"
@@ -60,6 +61,11 @@ int RunBootCmd(BootArgs a) {
   pick(a.disk, b.disk);
   if (a.forwards.empty()) a.forwards = b.forwards;
   if (!a.uboot && b.uboot) a.uboot = *b.uboot;
+  if (!a.probe.empty()) {
+    // Checked before the VM starts: a bad URL is a usage error, not a failed boot step.
+    if (Result<vm::HttpUrl> u = vm::ParseHttpUrl(a.probe); !u.ok())
+      return Fail(u.status().message());
+  }
   if (a.image.empty()) return Fail("no IMAGE (an initramfs made by `barekit pack --initramfs`)");
   if (access(a.image.c_str(), R_OK) != 0) return Fail(a.image + ": " + std::strerror(errno));
 

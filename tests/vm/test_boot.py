@@ -221,6 +221,11 @@ class Errors(Boot):
         r = self.boot(os.path.join(self.dir, "junk"))
         self.assertEqual(r.returncode, 2)
         self.assertRegex(r.stderr, r"junk: gzip: corrupt data near input byte")
+        # A probe URL barekit cannot use is a usage error before any VM starts.
+        r = self.boot(img, "--probe", "ftp://127.0.0.1:8080/")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+        self.assertRegex(r.stderr, r"^barekit boot: probe 'ftp://127.0.0.1:8080/': ")
 
     def test_never_ready_times_out_with_last_lines(self):
         exe = go_build(os.path.join(ROOT, "examples", "hello-http"), os.path.join(self.dir, "hello"), "amd64")
