@@ -113,7 +113,8 @@ Status CheckReplaceable(const std::string& path) {
     if (errno == ENOENT) return Status::Ok();
     return PosixError(path, errno);
   }
-  if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument("output " + path + " exists and is not a directory");
+  if (!S_ISDIR(st.st_mode))
+    return Status::InvalidArgument("output " + path + " exists and is not a directory");
   std::string marker = path + "/oci-layout";
   if (::lstat(marker.c_str(), &st) == 0) return Status::Ok();
   DIR* d = ::opendir(path.c_str());
@@ -142,7 +143,8 @@ Result<AtomicDir> AtomicDir::Create(const std::string& path) {
   std::string tmpl = dir + "/." + base + ".tmp-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
-  if (::mkdtemp(buf.data()) == nullptr) return PosixError("creating a temporary directory in " + dir, errno);
+  if (::mkdtemp(buf.data()) == nullptr)
+    return PosixError("creating a temporary directory in " + dir, errno);
   AtomicDir d;
   d.path_ = p;
   d.temp_ = buf.data();
@@ -169,7 +171,8 @@ Status AtomicDir::Commit() {
 
 Status RemoveTree(const std::string& path) {
   struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) return errno == ENOENT ? Status::Ok() : PosixError(path, errno);
+  if (::lstat(path.c_str(), &st) != 0)
+    return errno == ENOENT ? Status::Ok() : PosixError(path, errno);
   if (S_ISDIR(st.st_mode)) {
     DIR* d = ::opendir(path.c_str());
     if (d == nullptr) return PosixError(path, errno);

@@ -123,9 +123,12 @@ class ZstdSink : public ByteSink {
 
 std::string_view CompressionName(Compression c) {
   switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kGzip: return "gzip";
-    case Compression::kZstd: return "zstd";
+    case Compression::kNone:
+      return "none";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kZstd:
+      return "zstd";
   }
   return "?";
 }
@@ -139,9 +142,12 @@ std::optional<Compression> ParseCompression(std::string_view name) {
 
 int DefaultLevel(Compression c) {
   switch (c) {
-    case Compression::kGzip: return 6;
-    case Compression::kZstd: return 3;
-    case Compression::kNone: return 0;
+    case Compression::kGzip:
+      return 6;
+    case Compression::kZstd:
+      return 3;
+    case Compression::kNone:
+      return 0;
   }
   return 0;
 }
@@ -168,9 +174,12 @@ Result<std::unique_ptr<ByteSink>> MakeCompressor(Compression c, int level, ByteS
 
 std::string CompressorVersion(Compression c) {
   switch (c) {
-    case Compression::kGzip: return std::string("zlib ") + zlibVersion();
-    case Compression::kZstd: return std::string("zstd ") + ZSTD_versionString();
-    case Compression::kNone: return "";
+    case Compression::kGzip:
+      return std::string("zlib ") + zlibVersion();
+    case Compression::kZstd:
+      return std::string("zstd ") + ZSTD_versionString();
+    case Compression::kNone:
+      return "";
   }
   return "";
 }

@@ -34,19 +34,19 @@ Status CpioWriter::WriteRecord(std::string_view name, const Header& h, Bytes dat
   char hdr[110];
   std::memcpy(hdr, "070701", 6);
   uint32_t fields[13] = {
-      h.trailer ? 0 : next_ino_,            // c_ino
-      h.mode,                               // c_mode
-      h.uid,                                // c_uid
-      h.gid,                                // c_gid
-      h.nlink,                              // c_nlink
-      h.trailer ? 0 : mtime_,               // c_mtime
-      static_cast<uint32_t>(h.size),        // c_filesize
-      0,                                    // c_devmajor
-      0,                                    // c_devminor
-      h.rdev_major,                         // c_rdevmajor
-      h.rdev_minor,                         // c_rdevminor
+      h.trailer ? 0 : next_ino_,               // c_ino
+      h.mode,                                  // c_mode
+      h.uid,                                   // c_uid
+      h.gid,                                   // c_gid
+      h.nlink,                                 // c_nlink
+      h.trailer ? 0 : mtime_,                  // c_mtime
+      static_cast<uint32_t>(h.size),           // c_filesize
+      0,                                       // c_devmajor
+      0,                                       // c_devminor
+      h.rdev_major,                            // c_rdevmajor
+      h.rdev_minor,                            // c_rdevminor
       static_cast<uint32_t>(name.size() + 1),  // c_namesize, counting the NUL
-      0,                                    // c_check (unused by 070701)
+      0,                                       // c_check (unused by 070701)
   };
   for (int i = 0; i < 13; ++i) PutHex8(hdr + 6 + 8 * i, fields[i]);
   if (!h.trailer) ++next_ino_;
@@ -92,7 +92,8 @@ Status CpioWriter::AddSymlink(std::string_view path, std::string_view target) {
 
 Status CpioWriter::AddDeviceNode(std::string_view path, char type, uint32_t mode, uint32_t major,
                                  uint32_t minor) {
-  if (type != 'c' && type != 'b') return Status::InvalidArgument("cpio: device type must be c or b");
+  if (type != 'c' && type != 'b')
+    return Status::InvalidArgument("cpio: device type must be c or b");
   Header h;
   h.mode = (type == 'c' ? S_IFCHR : S_IFBLK) | (mode & 07777);
   h.rdev_major = major;
@@ -116,14 +117,18 @@ Status WriteTreeAsCpio(const FileTree& tree, uint32_t mtime, ByteSink* out) {
   CpioWriter w(out, mtime);
   BK_RETURN_IF_ERROR(tree.ForEach([&](const Entry& e, Bytes data) -> Status {
     switch (e.type) {
-      case EntryType::kDirectory: return w.AddDirectory(e.path, e.mode, e.uid, e.gid);
-      case EntryType::kRegular: return w.AddFile(e.path, e.mode, data, e.uid, e.gid);
-      case EntryType::kSymlink: return w.AddSymlink(e.path, e.data);
+      case EntryType::kDirectory:
+        return w.AddDirectory(e.path, e.mode, e.uid, e.gid);
+      case EntryType::kRegular:
+        return w.AddFile(e.path, e.mode, data, e.uid, e.gid);
+      case EntryType::kSymlink:
+        return w.AddSymlink(e.path, e.data);
       case EntryType::kCharDevice:
         return w.AddDeviceNode(e.path, 'c', e.mode, e.rdev_major, e.rdev_minor);
       case EntryType::kBlockDevice:
         return w.AddDeviceNode(e.path, 'b', e.mode, e.rdev_major, e.rdev_minor);
-      case EntryType::kFifo: return w.AddFifo(e.path, e.mode);
+      case EntryType::kFifo:
+        return w.AddFifo(e.path, e.mode);
     }
     return Status::Ok();
   }));

@@ -43,11 +43,15 @@ TEST(CpioWriter, HeaderFieldsAreFixedHexAndPaddedToFour) {
             "070701"
             "00000001"  // ino
             "000081A4"  // mode: regular 0644
-            "00000000" "00000000"  // uid gid
+            "00000000"
+            "00000000"  // uid gid
             "00000001"  // nlink
             "5F000000"  // mtime
             "00000003"  // filesize
-            "00000000" "00000000" "00000000" "00000000"  // dev, rdev
+            "00000000"
+            "00000000"
+            "00000000"
+            "00000000"  // dev, rdev
             "00000003"  // namesize with NUL
             "00000000");
   EXPECT_EQ(b.substr(110, 6), std::string("ab\0\0\0\0", 6));

@@ -24,12 +24,18 @@ std::vector<std::string_view> SplitPath(std::string_view p) {
 
 std::string_view TypeName(EntryType t) {
   switch (t) {
-    case EntryType::kDirectory: return "directory";
-    case EntryType::kRegular: return "file";
-    case EntryType::kSymlink: return "symlink";
-    case EntryType::kCharDevice: return "character device";
-    case EntryType::kBlockDevice: return "block device";
-    case EntryType::kFifo: return "fifo";
+    case EntryType::kDirectory:
+      return "directory";
+    case EntryType::kRegular:
+      return "file";
+    case EntryType::kSymlink:
+      return "symlink";
+    case EntryType::kCharDevice:
+      return "character device";
+    case EntryType::kBlockDevice:
+      return "block device";
+    case EntryType::kFifo:
+      return "fifo";
   }
   return "?";
 }
@@ -55,8 +61,8 @@ Result<std::string> NormalizeImagePath(std::string_view path) {
     if (!out.empty()) out += '/';
     out += part;
   }
-  if (out.empty()) return Status::InvalidArgument("image path \"" + std::string(path) +
-                                                  "\" names the root");
+  if (out.empty())
+    return Status::InvalidArgument("image path \"" + std::string(path) + "\" names the root");
   return out;
 }
 
@@ -74,8 +80,8 @@ Status FileTree::AddParents(const std::string& path) {
       d.implicit = true;
       entries_.emplace(parent, std::move(d));
     } else if (it->second.type != EntryType::kDirectory) {
-      return Status::InvalidArgument("/" + path + " needs /" + parent + " to be a directory, but it is a " +
-                                     Describe(it->second));
+      return Status::InvalidArgument("/" + path + " needs /" + parent +
+                                     " to be a directory, but it is a " + Describe(it->second));
     }
   }
   return Status::Ok();

@@ -20,18 +20,18 @@ namespace barekit::archive {
 enum class EntryType { kDirectory, kRegular, kSymlink, kCharDevice, kBlockDevice, kFifo };
 
 struct Entry {
-  std::string path;          // normalised, relative, no trailing slash
+  std::string path;  // normalised, relative, no trailing slash
   EntryType type = EntryType::kRegular;
-  uint32_t mode = 0644;      // permission bits only (07777)
+  uint32_t mode = 0644;  // permission bits only (07777)
   uint32_t uid = 0;
   uint32_t gid = 0;
-  std::string source;        // regular file: host path mapped at write time ("" = use data)
-  std::string data;          // regular file: inline bytes; symlink: target
-  uint64_t size = 0;         // regular file: bytes; symlink: target length
+  std::string source;  // regular file: host path mapped at write time ("" = use data)
+  std::string data;    // regular file: inline bytes; symlink: target
+  uint64_t size = 0;   // regular file: bytes; symlink: target length
   uint32_t rdev_major = 0;
   uint32_t rdev_minor = 0;
-  std::string reason;        // why the entry is in the image
-  bool implicit = false;     // a parent directory added for its children
+  std::string reason;     // why the entry is in the image
+  bool implicit = false;  // a parent directory added for its children
 };
 
 // Turns "/a//b/./c" into "a/b/c"; rejects "..", empty and NUL-containing paths.

@@ -21,9 +21,9 @@ TEST(FileTree, AddsExplicitParentsAndSortsParentsFirst) {
   ASSERT_TRUE(t.AddData("usr/lib-foo", 0644, "z", "lib").ok());
   std::vector<std::string> order;
   ASSERT_TRUE(t.ForEach([&](const Entry& e, Bytes) {
-    order.push_back(e.path);
-    return Status::Ok();
-  }).ok());
+                 order.push_back(e.path);
+                 return Status::Ok();
+               }).ok());
   EXPECT_THAT(order, ::testing::ElementsAre("usr", "usr/lib", "usr/lib-foo", "usr/lib/x",
                                             "usr/lib/x/y.so"));
   EXPECT_TRUE(t.Find("usr/lib")->implicit);
@@ -61,12 +61,14 @@ TEST(FileTree, SymlinksMustStayInsideTheImage) {
   FileTree esc = t;
   ASSERT_TRUE(esc.AddSymlink("etc/ssl", "../../host/ssl", "bad").ok());
   Status s = esc.CheckSymlinks();
-  EXPECT_THAT(s.message(), HasSubstr("symlink /etc/ssl -> ../../host/ssl climbs above the image root"));
+  EXPECT_THAT(s.message(),
+              HasSubstr("symlink /etc/ssl -> ../../host/ssl climbs above the image root"));
 
   FileTree abs = t;
   ASSERT_TRUE(abs.AddSymlink("etc/localtime", "/usr/share/zoneinfo/UTC", "bad").ok());
-  EXPECT_THAT(abs.CheckSymlinks().message(),
-              HasSubstr("absolute symlink /etc/localtime -> /usr/share/zoneinfo/UTC points outside"));
+  EXPECT_THAT(
+      abs.CheckSymlinks().message(),
+      HasSubstr("absolute symlink /etc/localtime -> /usr/share/zoneinfo/UTC points outside"));
 
   FileTree loop;
   ASSERT_TRUE(loop.AddSymlink("a", "/b", "loop").ok());

@@ -24,9 +24,12 @@ using Json = nlohmann::ordered_json;
 
 std::string LayerMediaType(Compression c) {
   switch (c) {
-    case Compression::kNone: return "application/vnd.oci.image.layer.v1.tar";
-    case Compression::kGzip: return "application/vnd.oci.image.layer.v1.tar+gzip";
-    case Compression::kZstd: return "application/vnd.oci.image.layer.v1.tar+zstd";
+    case Compression::kNone:
+      return "application/vnd.oci.image.layer.v1.tar";
+    case Compression::kGzip:
+      return "application/vnd.oci.image.layer.v1.tar+gzip";
+    case Compression::kZstd:
+      return "application/vnd.oci.image.layer.v1.tar+zstd";
   }
   return "";
 }
@@ -256,9 +259,9 @@ Status WriteOciArchive(const std::string& layout_dir, uint64_t mtime, const std:
 
 Status WriteDockerArchive(const Platform& p, const ImageConfig& c, const std::vector<Layer>& layers,
                           const std::vector<std::string>& layer_files, const std::string& repo_tag,
-                          uint64_t mtime, const std::string& out_path,
-                          std::string* config_digest) {
-  if (layers.size() != layer_files.size()) return Status::InvalidArgument("docker-archive: layer count");
+                          uint64_t mtime, const std::string& out_path, std::string* config_digest) {
+  if (layers.size() != layer_files.size())
+    return Status::InvalidArgument("docker-archive: layer count");
   std::string config = ConfigJson(p, c, layers);
   std::string config_hex = Sha256Hex(config);
   if (config_digest) *config_digest = "sha256:" + config_hex;

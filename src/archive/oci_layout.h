@@ -49,9 +49,9 @@ struct ImageConfig {
 };
 
 struct Layer {
-  Descriptor blob;           // the (compressed) layer as stored
-  std::string diff_id;       // sha256 of the uncompressed tar
-  uint64_t tar_size = 0;     // uncompressed bytes
+  Descriptor blob;        // the (compressed) layer as stored
+  std::string diff_id;    // sha256 of the uncompressed tar
+  uint64_t tar_size = 0;  // uncompressed bytes
 };
 
 // "1970-01-01T00:00:00Z" for 0.

@@ -20,7 +20,8 @@ using testing::TempDir;
 FileTree SmallTree() {
   FileTree t;
   EXPECT_TRUE(t.AddData("app/hello", 0755, "#!/bin/sh\necho hi\n", "binary").ok());
-  EXPECT_TRUE(t.AddData("etc/passwd", 0644, "root:x:0:0:root:/root:/sbin/nologin\n", "always").ok());
+  EXPECT_TRUE(
+      t.AddData("etc/passwd", 0644, "root:x:0:0:root:/root:/sbin/nologin\n", "always").ok());
   EXPECT_TRUE(t.AddDirectory("tmp", 01777, "always").ok());
   return t;
 }
@@ -61,12 +62,13 @@ TEST(OciLayout, ConfigJsonIsCompactWithFixedKeyOrderAndSortedEnv) {
   Platform p;
   p.architecture = "arm64";
   std::string j = ConfigJson(p, SmallConfig(), {l});
-  EXPECT_EQ(j,
-            R"({"created":"1970-01-01T00:00:00Z","architecture":"arm64","os":"linux","config":{)"
-            R"("User":"65532:65532","Env":["PATH=/app","SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"],)"
-            R"("Entrypoint":["/app/hello"],"Labels":{"org.opencontainers.image.version":"v1.2.3"}},)"
-            R"("rootfs":{"type":"layers","diff_ids":["sha256:abc"]},)"
-            R"("history":[{"created":"1970-01-01T00:00:00Z","created_by":"barekit pack"}]})");
+  EXPECT_EQ(
+      j,
+      R"({"created":"1970-01-01T00:00:00Z","architecture":"arm64","os":"linux","config":{)"
+      R"("User":"65532:65532","Env":["PATH=/app","SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"],)"
+      R"("Entrypoint":["/app/hello"],"Labels":{"org.opencontainers.image.version":"v1.2.3"}},)"
+      R"("rootfs":{"type":"layers","diff_ids":["sha256:abc"]},)"
+      R"("history":[{"created":"1970-01-01T00:00:00Z","created_by":"barekit pack"}]})");
 }
 
 TEST(OciLayout, SkopeoUmociAndOciImageToolAcceptTheLayout) {
@@ -105,8 +107,10 @@ TEST(OciLayout, SkopeoUmociAndOciImageToolAcceptTheLayout) {
 TEST(OciLayout, EveryBlobMatchesItsName) {
   TempDir dir;
   WriteLayout(dir.path(), {"amd64"}, Compression::kZstd);
-  auto r = RunCommand("cd " + dir.path() + "/blobs/sha256 && for f in *; do "
-                      "[ \"$(sha256sum < $f | cut -c1-64)\" = \"$f\" ] || echo BAD $f; done; ls | wc -l");
+  auto r = RunCommand(
+      "cd " + dir.path() +
+      "/blobs/sha256 && for f in *; do "
+      "[ \"$(sha256sum < $f | cut -c1-64)\" = \"$f\" ] || echo BAD $f; done; ls | wc -l");
   EXPECT_EQ(r.output, "3\n");
 }
 
@@ -172,7 +176,8 @@ TEST(OciArchive, SkopeoReadsOciArchiveAndDockerArchive) {
   r = RunCommand("tar -tvf " + (dir / "docker.tar"));
   EXPECT_THAT(r.output, HasSubstr("manifest.json"));
   EXPECT_THAT(r.output, HasSubstr("repositories"));
-  r = RunCommand("skopeo copy docker-archive:" + (dir / "docker.tar") + " oci:" + (dir / "back") + ":x");
+  r = RunCommand("skopeo copy docker-archive:" + (dir / "docker.tar") + " oci:" + (dir / "back") +
+                 ":x");
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 

@@ -42,8 +42,7 @@ bool SplitUstar(std::string_view path, std::string_view* prefix, std::string_vie
   size_t start = path.size() > 101 ? path.size() - 101 : 0;
   size_t slash = path.find('/', start);
   while (slash != std::string_view::npos) {
-    if (slash <= 155 && path.size() - slash - 1 <= 100 && slash > 0 &&
-        slash + 1 < path.size()) {
+    if (slash <= 155 && path.size() - slash - 1 <= 100 && slash > 0 && slash + 1 < path.size()) {
       *prefix = path.substr(0, slash);
       *name = path.substr(slash + 1);
       return true;
@@ -58,23 +57,23 @@ bool SplitUstar(std::string_view path, std::string_view* prefix, std::string_vie
 Status TarWriter::WriteBlock(std::string_view name, const Header& h, std::string_view prefix) {
   char b[512];
   std::memset(b, 0, sizeof(b));
-  name.copy(b, name.size());                                 // name[100]
-  PutOctal(b + 100, 8, h.mode);                              // mode
-  PutOctal(b + 108, 8, h.uid);                               // uid
-  PutOctal(b + 116, 8, h.gid);                               // gid
-  PutOctal(b + 124, 12, h.size);                             // size
-  PutOctal(b + 136, 12, mtime_);                             // mtime
-  std::memset(b + 148, ' ', 8);                              // chksum (spaces while summing)
-  b[156] = h.type;                                           // typeflag
-  h.link.copy(b + 157, h.link.size());                        // linkname[100] (may be empty)
-  std::memcpy(b + 257, "ustar", 6);                          // magic "ustar\0"
-  std::memcpy(b + 263, "00", 2);                             // version
+  name.copy(b, name.size());            // name[100]
+  PutOctal(b + 100, 8, h.mode);         // mode
+  PutOctal(b + 108, 8, h.uid);          // uid
+  PutOctal(b + 116, 8, h.gid);          // gid
+  PutOctal(b + 124, 12, h.size);        // size
+  PutOctal(b + 136, 12, mtime_);        // mtime
+  std::memset(b + 148, ' ', 8);         // chksum (spaces while summing)
+  b[156] = h.type;                      // typeflag
+  h.link.copy(b + 157, h.link.size());  // linkname[100] (may be empty)
+  std::memcpy(b + 257, "ustar", 6);     // magic "ustar\0"
+  std::memcpy(b + 263, "00", 2);        // version
   // uname[32] at 265 and gname[32] at 297 stay empty.
   if (h.type == '3' || h.type == '4') {
-    PutOctal(b + 329, 8, h.major);                           // devmajor
-    PutOctal(b + 337, 8, h.minor);                           // devminor
+    PutOctal(b + 329, 8, h.major);  // devmajor
+    PutOctal(b + 337, 8, h.minor);  // devminor
   }
-  prefix.copy(b + 345, prefix.size());        // prefix[155]
+  prefix.copy(b + 345, prefix.size());  // prefix[155]
   uint32_t sum = 0;
   for (unsigned char c : b) sum += c;
   PutOctal(b + 148, 7, sum);  // six digits, NUL, then the space already there
@@ -200,14 +199,18 @@ Status WriteTreeAsTar(const FileTree& tree, uint64_t mtime, ByteSink* out) {
   TarWriter w(out, mtime);
   BK_RETURN_IF_ERROR(tree.ForEach([&](const Entry& e, Bytes data) -> Status {
     switch (e.type) {
-      case EntryType::kDirectory: return w.AddDirectory(e.path, e.mode, e.uid, e.gid);
-      case EntryType::kRegular: return w.AddFile(e.path, e.mode, data, e.uid, e.gid);
-      case EntryType::kSymlink: return w.AddSymlink(e.path, e.data);
+      case EntryType::kDirectory:
+        return w.AddDirectory(e.path, e.mode, e.uid, e.gid);
+      case EntryType::kRegular:
+        return w.AddFile(e.path, e.mode, data, e.uid, e.gid);
+      case EntryType::kSymlink:
+        return w.AddSymlink(e.path, e.data);
       case EntryType::kCharDevice:
         return w.AddDeviceNode(e.path, 'c', e.mode, e.rdev_major, e.rdev_minor);
       case EntryType::kBlockDevice:
         return w.AddDeviceNode(e.path, 'b', e.mode, e.rdev_major, e.rdev_minor);
-      case EntryType::kFifo: return w.AddFifo(e.path, e.mode);
+      case EntryType::kFifo:
+        return w.AddFifo(e.path, e.mode);
     }
     return Status::Ok();
   }));

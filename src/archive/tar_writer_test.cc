@@ -24,9 +24,12 @@ TEST(TarWriter, UstarHeaderChecksumAndFieldsAreThoseOfGnuTar) {
   EXPECT_EQ(b.substr(0, 11), "etc/passwd\0"s);
   EXPECT_EQ(b.substr(100, 8), "0000644\0"s);
   EXPECT_EQ(b.substr(124, 12), "00000000005\0"s);
-  EXPECT_EQ(b.substr(257, 8), "ustar\0" "00"s);
+  EXPECT_EQ(b.substr(257, 8),
+            "ustar\0"
+            "00"s);
   unsigned sum = 0;
-  for (int i = 0; i < 512; ++i) sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(b[i]);
+  for (int i = 0; i < 512; ++i)
+    sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(b[i]);
   EXPECT_EQ(std::stoul(b.substr(148, 6), nullptr, 8), sum);
 }
 

@@ -7,7 +7,9 @@
 namespace barekit {
 namespace {
 
-Bytes B(const std::array<uint8_t, 8>& a) { return {reinterpret_cast<const std::byte*>(a.data()), a.size()}; }
+Bytes B(const std::array<uint8_t, 8>& a) {
+  return {reinterpret_cast<const std::byte*>(a.data()), a.size()};
+}
 
 TEST(ByteReader, ReadsBothByteOrders) {
   static const std::array<uint8_t, 8> kData = {1, 2, 3, 4, 5, 6, 7, 8};

@@ -15,6 +15,7 @@ void AdviseInside(const void* p, size_t n, int advice) {
   uintptr_t end = begin + n;
   begin = (begin + kPage - 1) & ~(kPage - 1);
   end &= ~(kPage - 1);
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): a page-aligned address for the kernel
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, advice);
 }
 

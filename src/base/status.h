@@ -14,10 +14,10 @@ namespace barekit {
 
 enum class ErrorCode {
   kOk = 0,
-  kNotFound,      // the thing looked for is absent (a file, a section)
-  kNotMine,       // a format reader: these bytes are not my format
-  kCorrupt,       // the bytes claim to be a format but break its rules
-  kUnsupported,   // a valid input barekit does not handle
+  kNotFound,     // the thing looked for is absent (a file, a section)
+  kNotMine,      // a format reader: these bytes are not my format
+  kCorrupt,      // the bytes claim to be a format but break its rules
+  kUnsupported,  // a valid input barekit does not handle
   kInvalidArgument,
   kIoError,
 };
@@ -64,7 +64,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result built from an OK Status");
   }
@@ -89,19 +89,23 @@ class [[nodiscard]] Result {
 }  // namespace barekit
 
 // Early return of a failed Status; evaluates the expression once.
-#define BK_RETURN_IF_ERROR(expr)          \
-  do {                                    \
-    ::barekit::Status bk_status_ = (expr); \
+#define BK_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::barekit::Status bk_status_ = (expr);   \
     if (!bk_status_.ok()) return bk_status_; \
   } while (0)
 
 #define BK_CONCAT_INNER(a, b) a##b
 #define BK_CONCAT(a, b) BK_CONCAT_INNER(a, b)
-// BK_ASSIGN_OR_RETURN(auto x, ReadThing()); returns the Status when it failed.
-#define BK_ASSIGN_OR_RETURN(lhs, expr) BK_ASSIGN_OR_RETURN_IMPL(BK_CONCAT(bk_result_, __LINE__), lhs, expr)
+// BK_ASSIGN_OR_RETURN(auto x, ReadThing()); returns the Status when it failed. `lhs` may be a
+// declaration and `tmp` a generated name, so neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define BK_ASSIGN_OR_RETURN(lhs, expr) \
+  BK_ASSIGN_OR_RETURN_IMPL(BK_CONCAT(bk_result_, __LINE__), lhs, expr)
 #define BK_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return tmp.status();            \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // BASE_STATUS_H_

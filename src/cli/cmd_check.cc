@@ -1,7 +1,7 @@
 // `barekit check FILE... --require LIST`: a CI gate. Exit 1 with a line per violation.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "cli/commands.h"

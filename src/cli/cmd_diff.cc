@@ -1,6 +1,5 @@
 // `barekit diff OLD NEW`: Go version, settings, dependencies and per-package size changes.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -31,7 +30,10 @@ void RunDiff(const DiffArgs& a, int* exit_code) {
   inspect::GoDetails nd = inspect::ReadGoDetails(n.slices.front(), inspect::kDetailPackages);
   inspect::BinaryDiff d = inspect::DiffBinaries(o, od.packages ? &*od.packages : nullptr, n,
                                                 nd.packages ? &*nd.packages : nullptr);
-  std::string out = a.json ? inspect::DiffToJson(d).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n" : inspect::DiffToText(d, a.rows);
+  std::string out = a.json ? inspect::DiffToJson(d).dump(
+                                 2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+                                 "\n"
+                           : inspect::DiffToText(d, a.rows);
   std::fwrite(out.data(), 1, out.size(), stdout);
 }
 

@@ -1,7 +1,6 @@
 // `barekit pack BIN... (--initramfs OUT | --oci DIR | --oci-archive OUT | --docker-archive OUT)`:
 // the smallest image that runs the binaries, reproducibly. See doc/pack.md.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -57,9 +56,11 @@ int RunPack(const PackArgs& a) {
   pack::PackOptions o;
   o.binaries = a.binaries;
   int outputs = 0;
-  if (!a.initramfs.empty()) ++outputs, o.kind = pack::OutputKind::kInitramfs, o.output = a.initramfs;
+  if (!a.initramfs.empty())
+    ++outputs, o.kind = pack::OutputKind::kInitramfs, o.output = a.initramfs;
   if (!a.oci.empty()) ++outputs, o.kind = pack::OutputKind::kOciLayout, o.output = a.oci;
-  if (!a.oci_archive.empty()) ++outputs, o.kind = pack::OutputKind::kOciArchive, o.output = a.oci_archive;
+  if (!a.oci_archive.empty())
+    ++outputs, o.kind = pack::OutputKind::kOciArchive, o.output = a.oci_archive;
   if (!a.docker_archive.empty()) {
     ++outputs, o.kind = pack::OutputKind::kDockerArchive, o.output = a.docker_archive;
   }
@@ -111,7 +112,8 @@ int RunPack(const PackArgs& a) {
   if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde) {
     char* end = nullptr;
     long long v = std::strtoll(sde, &end, 10);
-    if (*end != '\0' || v < 0) return Fail(std::string("SOURCE_DATE_EPOCH=") + sde + ": not a number of seconds");
+    if (*end != '\0' || v < 0)
+      return Fail(std::string("SOURCE_DATE_EPOCH=") + sde + ": not a number of seconds");
     o.source_date_epoch = v;
   }
   auto rep = pack::Pack(o);
@@ -128,23 +130,29 @@ void RegisterPack(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("pack", "Pack binaries into a minimal initramfs or OCI image");
   cmd->add_option("binaries", a->binaries, "Executables to pack (Linux ELF)")->required();
   cmd->add_option("--add", a->adds, "Extra file or directory, SRC:DST (repeatable)");
-  cmd->add_option("--init-config", a->init_config, "barekit-init TOML to use instead of the generated one");
-  cmd->add_option("--init-binary", a->init_binary, "barekit-init binary to embed instead of the built-in one");
+  cmd->add_option("--init-config", a->init_config,
+                  "barekit-init TOML to use instead of the generated one");
+  cmd->add_option("--init-binary", a->init_binary,
+                  "barekit-init binary to embed instead of the built-in one");
   cmd->add_flag("--no-init", a->no_init, "No barekit-init: the binary is the entrypoint (/init)");
   cmd->add_option("--initramfs", a->initramfs, "Write a cpio newc initramfs (zstd by default)");
   cmd->add_option("--oci", a->oci, "Write an OCI image layout directory");
   cmd->add_option("--oci-archive", a->oci_archive, "Write an OCI layout as one tar");
   cmd->add_option("--docker-archive", a->docker_archive, "Write a docker-archive (docker load)");
   cmd->add_option("--compress", a->compress, "gzip, zstd or none (initramfs: zstd, OCI: gzip)");
-  cmd->add_option("--level", a->level, "Compression level (gzip 1-9, default 6; zstd 1-19, default 3)");
+  cmd->add_option("--level", a->level,
+                  "Compression level (gzip 1-9, default 6; zstd 1-19, default 3)");
   cmd->add_option("--tag", a->tag, "Image name:tag (default <binary>:latest)");
-  cmd->add_option("--sysroot", a->sysroot, "Where to find shared libraries of dynamic binaries (default /)");
-  cmd->add_option("--ca-bundle", a->ca_bundle, "CA bundle to ship when the binary uses crypto/x509");
+  cmd->add_option("--sysroot", a->sysroot,
+                  "Where to find shared libraries of dynamic binaries (default /)");
+  cmd->add_option("--ca-bundle", a->ca_bundle,
+                  "CA bundle to ship when the binary uses crypto/x509");
   cmd->add_option("--tz", a->tz, "Comma list of zones to ship instead of all of zoneinfo");
   cmd->add_option("--modules", a->modules, "Comma list of kernel modules for the initramfs");
   cmd->add_option("--modules-dir", a->modules_dir, "Directory holding the .ko files");
-  cmd->add_option("--go-packages", a->go_packages,
-                  "Comma list of Go packages/functions the binary uses (overrides its function table)");
+  cmd->add_option(
+      "--go-packages", a->go_packages,
+      "Comma list of Go packages/functions the binary uses (overrides its function table)");
   cmd->add_option("--user", a->user, "Image user (default 65532:65532, nonroot)");
   cmd->add_flag("--json", a->json, "Print the report as JSON");
   cmd->callback([a, exit_code] { *exit_code = RunPack(*a); });

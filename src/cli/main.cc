@@ -1,6 +1,5 @@
 // barekit: from "it builds" to "it runs, verified, on a bare machine".
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 

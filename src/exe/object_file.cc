@@ -8,18 +8,24 @@ namespace barekit::exe {
 
 std::string_view FormatName(Format f) {
   switch (f) {
-    case Format::kElf: return "elf";
-    case Format::kPe: return "pe";
-    case Format::kMachO: return "macho";
+    case Format::kElf:
+      return "elf";
+    case Format::kPe:
+      return "pe";
+    case Format::kMachO:
+      return "macho";
   }
   return "?";
 }
 
 std::string_view LinkKindName(LinkKind k) {
   switch (k) {
-    case LinkKind::kStatic: return "static";
-    case LinkKind::kStaticPie: return "static-pie";
-    case LinkKind::kDynamic: return "dynamic";
+    case LinkKind::kStatic:
+      return "static";
+    case LinkKind::kStaticPie:
+      return "static-pie";
+    case LinkKind::kDynamic:
+      return "dynamic";
   }
   return "?";
 }
@@ -73,9 +79,12 @@ std::optional<Bytes> ObjectFile::ReadAt(uint64_t addr, uint64_t n) const {
 
 Result<std::vector<Symbol>> ReadSymbols(const ObjectFile& obj) {
   switch (obj.format) {
-    case Format::kElf: return ReadElfSymbols(obj);
-    case Format::kPe: return ReadPeSymbols(obj);
-    case Format::kMachO: return ReadMachOSymbols(obj);
+    case Format::kElf:
+      return ReadElfSymbols(obj);
+    case Format::kPe:
+      return ReadPeSymbols(obj);
+    case Format::kMachO:
+      return ReadMachOSymbols(obj);
   }
   return Status::Unsupported("unknown format");
 }

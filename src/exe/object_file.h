@@ -31,7 +31,7 @@ struct Section {
   bool alloc = false;        // occupies memory at run time
   bool writable = false;
   bool executable = false;
-  bool compressed = false;   // SHF_COMPRESSED or a .zdebug_* section
+  bool compressed = false;  // SHF_COMPRESSED or a .zdebug_* section
 };
 
 struct Segment {
@@ -57,15 +57,15 @@ struct SymtabLocation {
 
 struct Symbol {
   std::string_view name;
-  uint64_t value = 0;  // virtual address
-  uint64_t size = 0;   // 0 when the format does not record sizes (PE, Mach-O)
+  uint64_t value = 0;        // virtual address
+  uint64_t size = 0;         // 0 when the format does not record sizes (PE, Mach-O)
   bool is_function = false;  // ELF STT_FUNC, Mach-O/PE symbol in an executable section
   bool is_text = false;      // defined in an executable section
 };
 
 struct VersionNeed {
-  std::string library;   // "libc.so.6"
-  std::string highest;   // "GLIBC_2.34": the highest version required from it
+  std::string library;                // "libc.so.6"
+  std::string highest;                // "GLIBC_2.34": the highest version required from it
   std::vector<std::string> versions;  // every version named, in file order
 };
 
@@ -76,12 +76,12 @@ enum class Relro { kNone, kPartial, kFull };
 
 struct Linkage {
   LinkKind kind = LinkKind::kStatic;
-  std::string interpreter;            // PT_INTERP, "" when none
-  std::vector<std::string> needed;    // DT_NEEDED / PE imports / LC_LOAD_DYLIB, in file order
-  std::vector<std::string> rpath;     // DT_RPATH entries (split at ':') / LC_RPATH
-  std::vector<std::string> runpath;   // DT_RUNPATH entries
+  std::string interpreter;                 // PT_INTERP, "" when none
+  std::vector<std::string> needed;         // DT_NEEDED / PE imports / LC_LOAD_DYLIB, in file order
+  std::vector<std::string> rpath;          // DT_RPATH entries (split at ':') / LC_RPATH
+  std::vector<std::string> runpath;        // DT_RUNPATH entries
   std::vector<VersionNeed> version_needs;  // ELF .gnu.version_r
-  std::string libc;                   // "glibc", "musl", "" (unknown / none)
+  std::string libc;                        // "glibc", "musl", "" (unknown / none)
   // Hardening (ELF; PE: dynamic base and NX compat; Mach-O: MH_PIE, no executable stack)
   bool pie = false;
   bool nx_stack = true;
@@ -95,7 +95,7 @@ struct ObjectFile {
   std::string_view arch;  // Go's GOARCH name: "amd64", "arm64", "mipsle", ... or "" when unknown
   std::string machine;    // the raw machine field, for a report when arch is unknown ("EM_0x1234")
   Endian endian = Endian::kLittle;
-  int ptr_size = 8;       // 4 or 8
+  int ptr_size = 8;           // 4 or 8
   bool is_executable = true;  // an executable or shared object (not a relocatable .o / core)
   uint64_t image_base = 0;    // PE ImageBase; lowest PT_LOAD vaddr for ELF; 0 otherwise
   uint64_t entry = 0;
@@ -105,15 +105,15 @@ struct ObjectFile {
   std::vector<Section> sections;
   std::vector<Segment> segments;
 
-  bool has_symtab = false;    // a static symbol table (ELF .symtab, COFF symbols, LC_SYMTAB)
+  bool has_symtab = false;  // a static symbol table (ELF .symtab, COFF symbols, LC_SYMTAB)
   bool has_dynsym = false;
-  bool has_dwarf = false;     // .debug_* / .zdebug_* / __DWARF / PE .debug_*
+  bool has_dwarf = false;                        // .debug_* / .zdebug_* / __DWARF / PE .debug_*
   std::vector<std::string_view> dwarf_sections;  // names seen
-  std::optional<SymtabLocation> symtab;     // where the static symbol table is
-  std::string_view go_build_id_note;        // ELF .note.go.buildid descriptor, "" when absent
-  std::string_view gnu_build_id_hex;        // unused placeholder for now
-  std::string packer;                       // "" or "upx"
-  std::string packer_detail;                // e.g. "UPX 4.02, method LZMA"
+  std::optional<SymtabLocation> symtab;          // where the static symbol table is
+  std::string_view go_build_id_note;             // ELF .note.go.buildid descriptor, "" when absent
+  std::string_view gnu_build_id_hex;             // unused placeholder for now
+  std::string packer;                            // "" or "upx"
+  std::string packer_detail;                     // e.g. "UPX 4.02, method LZMA"
   Linkage linkage;
 
   // Lookups ------------------------------------------------------------------------------------

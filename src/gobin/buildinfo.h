@@ -34,7 +34,7 @@ struct BuildInfo {
   std::optional<Module> main;
   std::vector<Module> deps;
   std::vector<BuildSetting> settings;
-  std::string modinfo;     // the module text as stored (sentinels removed)
+  std::string modinfo;         // the module text as stored (sentinels removed)
   bool inline_layout = false;  // Go 1.18+ pointer-free layout
   uint64_t blob_offset = 0;    // file offset of the magic
 

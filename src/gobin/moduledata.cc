@@ -57,7 +57,7 @@ bool SlicesMatch(const Words& w, uint64_t pclntab_addr, const PclntabHeader& h) 
 bool FindPcWords(const Words& w, const PclntabHeader& h, ModuleData* md) {
   const bool relative = h.version >= PclntabVersion::kGo118;
   const int start = FirstPcWord(h.version);
-  for (int k = std::max(1, start - 4); k <= start + 6 && static_cast<size_t>(k + 4) <= w.count();
+  for (int k = std::max(1, start - 4); k <= start + 6 && static_cast<size_t>(k) + 4 <= w.count();
        ++k) {
     uint64_t minpc = w[k], maxpc = w[k + 1], text = w[k + 2], etext = w[k + 3];
     if (text == 0 || minpc < text || maxpc < minpc || etext < text) continue;
@@ -107,7 +107,8 @@ std::optional<ModuleData> TryCandidate(const exe::ObjectFile& obj, uint64_t addr
                                        std::string where) {
   auto rest = obj.ReadFrom(addr);
   if (!rest) return std::nullopt;
-  Bytes b = rest->first(std::min<size_t>(rest->size(), kWindowWords * h.ptr_size));
+  Bytes b = rest->first(std::min<size_t>(
+      rest->size(), static_cast<size_t>(kWindowWords) * static_cast<size_t>(h.ptr_size)));
   Words w{b, h.ptr_size, h.endian};
   if (w.count() < 24 || w[0] != pclntab_addr || !SlicesMatch(w, pclntab_addr, h)) {
     return std::nullopt;

@@ -81,7 +81,8 @@ std::string Signed(int64_t v) { return fmt::format("{:+}", v); }
 std::string Pct(int64_t old_v, int64_t new_v) {
   if (old_v == 0) return new_v == 0 ? "" : "new";
   if (new_v == 0) return "gone";
-  return fmt::format("{:+.1f}%", 100.0 * static_cast<double>(new_v - old_v) / static_cast<double>(old_v));
+  return fmt::format("{:+.1f}%",
+                     100.0 * static_cast<double>(new_v - old_v) / static_cast<double>(old_v));
 }
 
 Json ChangeJson(const Change& c) {
@@ -144,8 +145,8 @@ std::string DiffToText(const BinaryDiff& d, size_t max_rows) {
   };
   auto so = static_cast<int64_t>(d.old_size);
   auto sn = static_cast<int64_t>(d.new_size);
-  row("file size", fmt::format("{} -> {} bytes ({}, {})", d.old_size, d.new_size, Signed(sn - so),
-                               Pct(so, sn)));
+  row("file size",
+      fmt::format("{} -> {} bytes ({}, {})", d.old_size, d.new_size, Signed(sn - so), Pct(so, sn)));
   row("go", d.go_version ? fmt::format("{} -> {}", d.go_version->old_value.value_or("?"),
                                        d.go_version->new_value.value_or("?"))
                          : "unchanged");
@@ -160,9 +161,12 @@ std::string DiffToText(const BinaryDiff& d, size_t max_rows) {
     bool first = true;
     for (const Change& c : cs) {
       std::string line;
-      if (!c.old_value) line = fmt::format("+ {} {}", c.name, *c.new_value);
-      else if (!c.new_value) line = fmt::format("- {} {}", c.name, *c.old_value);
-      else line = fmt::format("~ {} {} -> {}", c.name, *c.old_value, *c.new_value);
+      if (!c.old_value)
+        line = fmt::format("+ {} {}", c.name, *c.new_value);
+      else if (!c.new_value)
+        line = fmt::format("- {} {}", c.name, *c.old_value);
+      else
+        line = fmt::format("~ {} {} -> {}", c.name, *c.old_value, *c.new_value);
       row(first ? title : "", line);
       first = false;
     }

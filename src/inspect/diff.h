@@ -4,11 +4,10 @@
 #define INSPECT_DIFF_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gobin/packages.h"
 #include "inspect/report.h"

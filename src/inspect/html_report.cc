@@ -124,8 +124,10 @@ std::string RenderHtmlReport(const nlohmann::ordered_json& report) {
   std::string safe;
   safe.reserve(json.size());
   for (size_t i = 0; i < json.size(); ++i) {
-    if (json[i] == '<') safe += "\\u003c";
-    else safe += json[i];
+    if (json[i] == '<')
+      safe += "\\u003c";
+    else
+      safe += json[i];
   }
   std::string out;
   out.reserve(kHead.size() + safe.size() + kTail.size());

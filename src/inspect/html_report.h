@@ -3,9 +3,8 @@
 #ifndef INSPECT_HTML_REPORT_H_
 #define INSPECT_HTML_REPORT_H_
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace barekit::inspect {
 

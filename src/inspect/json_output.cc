@@ -10,9 +10,8 @@ Json StrOrNull(std::string_view s) { return s.empty() ? Json(nullptr) : Json(std
 Json ModuleJson(const gobin::Module& m) {
   Json j = {{"path", m.path}, {"version", m.version}, {"sum", m.sum}};
   if (m.replace) {
-    j["replace"] = {{"path", m.replace->path},
-                    {"version", m.replace->version},
-                    {"sum", m.replace->sum}};
+    j["replace"] = {
+        {"path", m.replace->path}, {"version", m.replace->version}, {"sum", m.replace->sum}};
   }
   return j;
 }
@@ -43,7 +42,8 @@ Json GoJson(const GoFacts& go) {
     if (go.recovered) {
       const gobin::GoVersionGuess& g = *go.recovered;
       j["version_source"] = StrOrNull(g.version_source);
-      j["recovered"] = {{"goos", StrOrNull(g.goos)}, {"goos_source", StrOrNull(g.goos_source)},
+      j["recovered"] = {{"goos", StrOrNull(g.goos)},
+                        {"goos_source", StrOrNull(g.goos_source)},
                         {"goarch", StrOrNull(g.goarch)},
                         {"goarch_source", StrOrNull(g.goarch_source)},
                         {"layout_hint", StrOrNull(g.layout_hint)}};
@@ -68,8 +68,8 @@ Json LinkageJson(const exe::Linkage& l) {
   const char* relro = l.relro == exe::Relro::kFull      ? "full"
                       : l.relro == exe::Relro::kPartial ? "partial"
                                                         : "none";
-  j["hardening"] = {{"pie", l.pie}, {"nx_stack", l.nx_stack}, {"relro", relro},
-                    {"bind_now", l.bind_now}};
+  j["hardening"] = {
+      {"pie", l.pie}, {"nx_stack", l.nx_stack}, {"relro", relro}, {"bind_now", l.bind_now}};
   return j;
 }
 
@@ -90,7 +90,9 @@ Json SliceToJson(const FileReport& file, const SliceReport& slice) {
   j["linkage"] = LinkageJson(o.linkage);
   Json dwarf_sections = Json::array();
   for (auto s : o.dwarf_sections) dwarf_sections.push_back(std::string(s));
-  j["symbols"] = {{"symtab", o.has_symtab}, {"dwarf", o.has_dwarf}, {"dynsym", o.has_dynsym},
+  j["symbols"] = {{"symtab", o.has_symtab},
+                  {"dwarf", o.has_dwarf},
+                  {"dynsym", o.has_dynsym},
                   {"dwarf_sections", std::move(dwarf_sections)}};
   j["packer"] = StrOrNull(o.packer);
   if (!o.packer_detail.empty()) j["packer_detail"] = o.packer_detail;

@@ -34,7 +34,7 @@ struct SliceReport {
 struct FileReport {
   std::string path;
   uint64_t size = 0;
-  std::string error;  // one line; empty when the file was read
+  std::string error;            // one line; empty when the file was read
   bool not_executable = false;  // NotMine: not ELF/PE/Mach-O (skipped silently in a dir walk)
   std::vector<SliceReport> slices;
 

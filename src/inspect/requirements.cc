@@ -66,7 +66,8 @@ Result<uint64_t> ParseSize(std::string_view s) {
   s = Trim(s);
   size_t i = 0;
   while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-  if (i == 0) return Status::InvalidArgument(fmt::format("size '{}' does not start with a number", s));
+  if (i == 0)
+    return Status::InvalidArgument(fmt::format("size '{}' does not start with a number", s));
   double num = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + i, num);
   if (ec != std::errc() || p != s.data() + i) {
@@ -75,16 +76,25 @@ Result<uint64_t> ParseSize(std::string_view s) {
   std::string unit;
   for (char c : s.substr(i)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   double mult = 0;
-  if (unit.empty() || unit == "b") mult = 1;
-  else if (unit == "k" || unit == "kib") mult = 1024.0;
-  else if (unit == "kb") mult = 1e3;
-  else if (unit == "m" || unit == "mib") mult = 1024.0 * 1024;
-  else if (unit == "mb") mult = 1e6;
-  else if (unit == "g" || unit == "gib") mult = 1024.0 * 1024 * 1024;
-  else if (unit == "gb") mult = 1e9;
-  else return Status::InvalidArgument(fmt::format("size '{}' has an unknown unit '{}'", s, unit));
+  if (unit.empty() || unit == "b")
+    mult = 1;
+  else if (unit == "k" || unit == "kib")
+    mult = 1024.0;
+  else if (unit == "kb")
+    mult = 1e3;
+  else if (unit == "m" || unit == "mib")
+    mult = 1024.0 * 1024;
+  else if (unit == "mb")
+    mult = 1e6;
+  else if (unit == "g" || unit == "gib")
+    mult = 1024.0 * 1024 * 1024;
+  else if (unit == "gb")
+    mult = 1e9;
+  else
+    return Status::InvalidArgument(fmt::format("size '{}' has an unknown unit '{}'", s, unit));
   double v = num * mult;
-  if (!(v >= 0) || v > 1.8e19) return Status::InvalidArgument(fmt::format("size '{}' is out of range", s));
+  if (!(v >= 0) || v > 1.8e19)
+    return Status::InvalidArgument(fmt::format("size '{}' is out of range", s));
   return static_cast<uint64_t>(std::llround(v));
 }
 
@@ -102,13 +112,20 @@ Result<std::vector<Requirement>> ParseRequirements(std::string_view spec) {
     };
     if (!item.empty()) {
       Requirement r{Requirement::Kind::kStatic, std::string(item), "", "", 0};
-      if (item == "static") r.kind = Requirement::Kind::kStatic;
-      else if (item == "nocgo") r.kind = Requirement::Kind::kNoCgo;
-      else if (item == "stripped") r.kind = Requirement::Kind::kStripped;
-      else if (item == "trimpath") r.kind = Requirement::Kind::kTrimpath;
-      else if (item == "pie") r.kind = Requirement::Kind::kPie;
-      else if (item == "go") r.kind = Requirement::Kind::kGo;
-      else if (item == "notpacked" || item == "unpacked") r.kind = Requirement::Kind::kNotPacked;
+      if (item == "static")
+        r.kind = Requirement::Kind::kStatic;
+      else if (item == "nocgo")
+        r.kind = Requirement::Kind::kNoCgo;
+      else if (item == "stripped")
+        r.kind = Requirement::Kind::kStripped;
+      else if (item == "trimpath")
+        r.kind = Requirement::Kind::kTrimpath;
+      else if (item == "pie")
+        r.kind = Requirement::Kind::kPie;
+      else if (item == "go")
+        r.kind = Requirement::Kind::kGo;
+      else if (item == "notpacked" || item == "unpacked")
+        r.kind = Requirement::Kind::kNotPacked;
       else if (item.substr(0, 3) == "os=") {
         r.kind = Requirement::Kind::kOs;
         r.value = std::string(item.substr(3));
@@ -134,11 +151,13 @@ Result<std::vector<Requirement>> ParseRequirements(std::string_view spec) {
           }
         }
         bool pre = false;
-        if (rest.empty() || VersionParts(rest, &pre).empty()) return bad("needs a version, like go>=1.21");
+        if (rest.empty() || VersionParts(rest, &pre).empty())
+          return bad("needs a version, like go>=1.21");
         r.value = std::string(rest);
       } else {
-        return bad("unknown requirement (known: static, nocgo, stripped, trimpath, pie, go, "
-                   "notpacked, os=, arch=, go>=, max-size=)");
+        return bad(
+            "unknown requirement (known: static, nocgo, stripped, trimpath, pie, go, "
+            "notpacked, os=, arch=, go>=, max-size=)");
       }
       out.push_back(std::move(r));
     }
@@ -182,9 +201,9 @@ std::vector<std::string> CheckRequirements(const FileReport& file,
         }
         case Requirement::Kind::kStripped:
           if (o.has_symtab || o.has_dwarf) {
-            why = fmt::format("not stripped: {}{}{}", o.has_symtab ? "symbol table" : "",
-                              o.has_symtab && o.has_dwarf ? " and " : "",
-                              o.has_dwarf ? "DWARF" : "");
+            why =
+                fmt::format("not stripped: {}{}{}", o.has_symtab ? "symbol table" : "",
+                            o.has_symtab && o.has_dwarf ? " and " : "", o.has_dwarf ? "DWARF" : "");
           }
           break;
         case Requirement::Kind::kTrimpath: {
@@ -202,11 +221,13 @@ std::vector<std::string> CheckRequirements(const FileReport& file,
           if (!o.packer.empty()) why = "packed with " + o.packer;
           break;
         case Requirement::Kind::kOs:
-          if (o.os != r.value) why = fmt::format("os is {}, want {}", o.os.empty() ? "unknown" : o.os, r.value);
+          if (o.os != r.value)
+            why = fmt::format("os is {}, want {}", o.os.empty() ? "unknown" : o.os, r.value);
           break;
         case Requirement::Kind::kArch:
           if (o.arch != r.value) {
-            why = fmt::format("arch is {}, want {}", o.arch.empty() ? o.machine : std::string(o.arch), r.value);
+            why = fmt::format("arch is {}, want {}",
+                              o.arch.empty() ? o.machine : std::string(o.arch), r.value);
           }
           break;
         case Requirement::Kind::kGoVersion: {
@@ -215,8 +236,11 @@ std::vector<std::string> CheckRequirements(const FileReport& file,
             break;
           }
           int c = CompareGoVersions(bi->go_version, r.value);
-          bool ok = r.op == ">=" ? c >= 0 : r.op == "<=" ? c <= 0 : r.op == ">" ? c > 0
-                  : r.op == "<"  ? c < 0  : c == 0;
+          bool ok = r.op == ">="   ? c >= 0
+                    : r.op == "<=" ? c <= 0
+                    : r.op == ">"  ? c > 0
+                    : r.op == "<"  ? c < 0
+                                   : c == 0;
           if (!ok) why = fmt::format("go version is {}, want {}", bi->go_version, r.text);
           break;
         }

@@ -12,14 +12,23 @@ namespace barekit::inspect {
 
 struct Requirement {
   enum class Kind {
-    kStatic, kNoCgo, kStripped, kTrimpath, kPie, kGo, kNotPacked,
-    kOs, kArch, kGoVersion, kMaxSize,
+    kStatic,
+    kNoCgo,
+    kStripped,
+    kTrimpath,
+    kPie,
+    kGo,
+    kNotPacked,
+    kOs,
+    kArch,
+    kGoVersion,
+    kMaxSize,
   };
   Kind kind;
-  std::string text;   // as written, for messages
-  std::string value;  // os/arch name, version
-  std::string op;     // for go: ">=", "<=", ">", "<", "=="
-  uint64_t bytes = 0; // max-size
+  std::string text;    // as written, for messages
+  std::string value;   // os/arch name, version
+  std::string op;      // for go: ">=", "<=", ">", "<", "=="
+  uint64_t bytes = 0;  // max-size
 };
 
 // Parses "static,nocgo,os=linux,go>=1.21,max-size=20MiB". Errors say which item is wrong and

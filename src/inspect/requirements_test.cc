@@ -6,7 +6,8 @@ namespace barekit::inspect {
 namespace {
 
 TEST(ParseRequirements, AcceptsTheDocumentedList) {
-  auto r = ParseRequirements("static,nocgo,stripped,trimpath,os=linux,arch=arm64,go>=1.21,max-size=20MiB");
+  auto r = ParseRequirements(
+      "static,nocgo,stripped,trimpath,os=linux,arch=arm64,go>=1.21,max-size=20MiB");
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->size(), 8u);
   EXPECT_EQ((*r)[6].op, ">=");

@@ -19,9 +19,9 @@ std::string Join(const std::vector<std::string>& v, std::string_view sep) {
 }
 
 std::string FormatLine(const exe::ObjectFile& o) {
-  std::string_view fmtname = o.format == exe::Format::kElf   ? "ELF"
-                             : o.format == exe::Format::kPe  ? (o.ptr_size == 8 ? "PE32+" : "PE32")
-                                                             : "Mach-O";
+  std::string_view fmtname = o.format == exe::Format::kElf  ? "ELF"
+                             : o.format == exe::Format::kPe ? (o.ptr_size == 8 ? "PE32+" : "PE32")
+                                                            : "Mach-O";
   std::string platform = fmt::format("{}/{}", o.os.empty() ? "?" : o.os,
                                      o.arch.empty() ? std::string_view(o.machine) : o.arch);
   return fmt::format("{} {}-bit {}, {}", fmtname, o.ptr_size * 8,
@@ -44,8 +44,10 @@ void GoRows(std::string* out, const exe::ObjectFile& o, const GoFacts& go,
     const gobin::BuildInfo& bi = *go.build_info;
     std::string line = bi.go_version;
     if (!bi.path.empty()) line += "  " + bi.path;
-    if (bi.main) line += fmt::format("  (module {} {})", bi.main->path, bi.main->version);
-    else line += "  (no module info)";
+    if (bi.main)
+      line += fmt::format("  (module {} {})", bi.main->path, bi.main->version);
+    else
+      line += "  (no module info)";
     Row(out, "go", line);
     if (!bi.deps.empty()) {
       if (opts.verbose) {
@@ -61,9 +63,9 @@ void GoRows(std::string* out, const exe::ObjectFile& o, const GoFacts& go,
     }
     std::vector<std::string> key_settings;
     for (const auto& s : bi.settings) {
-      static constexpr std::string_view kKeys[] = {"CGO_ENABLED", "-trimpath", "-tags",
-                                                   "-ldflags", "-buildmode", "GOAMD64",
-                                                   "GOARM", "vcs.revision", "vcs.modified"};
+      static constexpr std::string_view kKeys[] = {"CGO_ENABLED", "-trimpath",    "-tags",
+                                                   "-ldflags",    "-buildmode",   "GOAMD64",
+                                                   "GOARM",       "vcs.revision", "vcs.modified"};
       bool key = opts.verbose;
       for (auto k : kKeys) key = key || s.key == k;
       if (key) key_settings.push_back(s.key + "=" + s.value);
@@ -88,8 +90,10 @@ std::string FileToText(const FileReport& file, const TextOptions& opts) {
       Row(&out, "slice", fmt::format("{} at offset {:#x}", o.arch, o.slice_offset));
     }
     Row(&out, "format", FormatLine(o));
-    if (s.go) GoRows(&out, o, *s.go, opts);
-    else Row(&out, "go", "not a Go binary");
+    if (s.go)
+      GoRows(&out, o, *s.go, opts);
+    else
+      Row(&out, "go", "not a Go binary");
     const exe::Linkage& l = o.linkage;
     std::string link(exe::LinkKindName(l.kind));
     if (!l.interpreter.empty()) link += ", interpreter " + l.interpreter;
@@ -119,9 +123,11 @@ std::string FileToText(const FileReport& file, const TextOptions& opts) {
     }
     Row(&out, "hardening", Join(hard, ", "));
     std::string sym;
-    if (!o.has_symtab && !o.has_dwarf) sym = "stripped: no symbol table, no DWARF";
-    else sym = fmt::format("symbol table {}, DWARF {}", o.has_symtab ? "yes" : "no",
-                           o.has_dwarf ? "yes" : "no");
+    if (!o.has_symtab && !o.has_dwarf)
+      sym = "stripped: no symbol table, no DWARF";
+    else
+      sym = fmt::format("symbol table {}, DWARF {}", o.has_symtab ? "yes" : "no",
+                        o.has_dwarf ? "yes" : "no");
     if (s.go && !o.has_symtab && !o.has_dwarf) {
       const gobin::BuildInfo* bi = s.go->build_info ? &*s.go->build_info : nullptr;
       const std::string* ld = bi ? bi->Setting("-ldflags") : nullptr;

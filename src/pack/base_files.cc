@@ -22,7 +22,9 @@ std::string OsReleaseFile(const std::string& v) {
   return "PRETTY_NAME=\"barekit image\"\n"
          "NAME=\"barekit\"\n"
          "ID=barekit\n"
-         "VERSION_ID=\"" + v + "\"\n"
+         "VERSION_ID=\"" +
+         v +
+         "\"\n"
          "HOME_URL=\"https://github.com/barekit/barekit\"\n";
 }
 
@@ -51,10 +53,18 @@ std::string TomlString(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];

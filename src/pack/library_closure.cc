@@ -202,8 +202,8 @@ class Walker {
         if (!ok) {
           std::string dirs;
           for (const auto& s : searched) dirs += (dirs.empty() ? "" : ", ") + s;
-          return Status::NotFound(name + " (needed by " + it.needer_name + ") not found in sysroot " +
-                                  opts_.sysroot + "; searched " + dirs);
+          return Status::NotFound(name + " (needed by " + it.needer_name +
+                                  ") not found in sysroot " + opts_.sysroot + "; searched " + dirs);
         }
         sonames_done_.insert(name);
         if (files_done_.count(f.image)) continue;
@@ -213,8 +213,8 @@ class Walker {
         auto objs = exe::OpenObject(m.bytes());
         if (!objs.ok()) return objs.status().WithContext(f.host);
         const exe::Linkage& ll = (*objs)[0].linkage;
-        queue.push_back({"/" + f.image, Dirname(f.image), Dirname(f.host), true, ll.needed, ll.rpath,
-                         ll.runpath});
+        queue.push_back({"/" + f.image, Dirname(f.image), Dirname(f.host), true, ll.needed,
+                         ll.rpath, ll.runpath});
       }
     }
     return out;
@@ -242,7 +242,8 @@ class Walker {
     auto objs = exe::OpenObject(m->bytes());
     if (!objs.ok() || objs->empty()) return false;
     const exe::ObjectFile& o = (*objs)[0];
-    return o.format == exe::Format::kElf && o.machine == exe_.machine && o.ptr_size == exe_.ptr_size;
+    return o.format == exe::Format::kElf && o.machine == exe_.machine &&
+           o.ptr_size == exe_.ptr_size;
   }
 
   bool TrySysroot(const std::string& abs, Found* f) const {

@@ -52,7 +52,8 @@ std::vector<std::string> DefaultLibraryDirs(std::string_view goarch, int ptr_siz
 // Parses ld.so.conf text (dirs, "include GLOB", comments). Include globs are expanded by
 // `expand_include` (given the pattern, returns the files' contents in name order).
 std::vector<std::string> ParseLdSoConf(
-    std::string_view text, const std::function<std::vector<std::string>(const std::string&)>& expand_include,
+    std::string_view text,
+    const std::function<std::vector<std::string>(const std::string&)>& expand_include,
     int depth = 0);
 
 }  // namespace barekit::pack

@@ -39,7 +39,8 @@ std::string RealPath(const std::string& p) {
 
 // lddtree's answer, as real paths relative to the root.
 std::set<std::string> Lddtree(const std::string& bin, const std::string& root) {
-  auto r = testing::RunCommand("/usr/bin/python3 /usr/bin/lddtree -l " + (root == "/" ? "" : "--no-auto-root --root " + root + " ") + bin);
+  auto r = testing::RunCommand("/usr/bin/python3 /usr/bin/lddtree -l " +
+                               (root == "/" ? "" : "--no-auto-root --root " + root + " ") + bin);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   std::set<std::string> out;
   std::istringstream in(r.output);
@@ -90,7 +91,8 @@ TEST(LibraryClosure, WorksAcrossArchitecturesInASysroot) {
   std::string bin = testing::PackFixtures() + "/hello.arm64";
   std::string root = "/usr/aarch64-linux-gnu";
   struct stat st;
-  if (::stat(bin.c_str(), &st) != 0 || ::stat(root.c_str(), &st) != 0) GTEST_SKIP() << "no arm64 cross toolchain";
+  if (::stat(bin.c_str(), &st) != 0 || ::stat(root.c_str(), &st) != 0)
+    GTEST_SKIP() << "no arm64 cross toolchain";
   Loaded l = Load(bin);
   ASSERT_EQ(l.obj.arch, "arm64");
   ClosureOptions o;
@@ -133,11 +135,15 @@ TEST(LibraryClosure, MissingLibraryNamesItTheNeederAndTheSearch) {
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(c.status().message(), HasSubstr("interpreter /lib64/ld-linux-x86-64.so.2"));
   // With the interpreter present but no libc.
-  ASSERT_EQ(testing::RunCommand("mkdir -p " + empty.path() + "/lib64 && cp /lib64/ld-linux-x86-64.so.2 " +
-                                empty.path() + "/lib64/").exit_code, 0);
+  ASSERT_EQ(
+      testing::RunCommand("mkdir -p " + empty.path() + "/lib64 && cp /lib64/ld-linux-x86-64.so.2 " +
+                          empty.path() + "/lib64/")
+          .exit_code,
+      0);
   c = FindLibraryClosure(l.obj, o);
   ASSERT_FALSE(c.ok());
-  EXPECT_THAT(c.status().message(), HasSubstr("libc.so.6 (needed by /app/cpio) not found in sysroot " + empty.path()));
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("libc.so.6 (needed by /app/cpio) not found in sysroot " + empty.path()));
   EXPECT_THAT(c.status().message(), HasSubstr("/usr/lib/x86_64-linux-gnu"));
   o.sysroot = "/nonexistent-sysroot";
   EXPECT_THAT(FindLibraryClosure(l.obj, o).status().message(), HasSubstr("not a directory"));

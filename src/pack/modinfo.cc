@@ -105,7 +105,8 @@ Result<ModInfo> ReadModInfo(Bytes ko_bytes) {
   if (s == nullptr) return Status::NotFound("no .modinfo section (not a kernel module)");
   auto data = o.SectionData(*s);
   if (!data) {
-    return Status::Corrupt(".modinfo at 0x" + fmt_hex(s->offset) + " runs past the end of the file");
+    return Status::Corrupt(".modinfo at 0x" + fmt_hex(s->offset) +
+                           " runs past the end of the file");
   }
   auto info = ParseModInfo(*data);
   if (!info.ok()) {
@@ -131,7 +132,8 @@ Result<std::vector<ModuleFile>> ResolveModules(const std::vector<std::string>& w
     }
     auto it = index.find(name);
     if (it == index.end()) {
-      return Status::NotFound("kernel module " + name + (needed_by.empty() ? "" : " (needed by " + needed_by + ")") +
+      return Status::NotFound("kernel module " + name +
+                              (needed_by.empty() ? "" : " (needed by " + needed_by + ")") +
                               " not found under " + modules_dir);
     }
     BK_ASSIGN_OR_RETURN(MappedFile m, MappedFile::Open(it->second.first));

@@ -30,9 +30,9 @@ Result<ModInfo> ReadModInfo(Bytes ko_bytes);
 std::string CanonicalModuleName(std::string_view name);
 
 struct ModuleFile {
-  std::string name;      // canonical
-  std::string path;      // host path of the .ko
-  std::string relpath;   // path below the modules directory
+  std::string name;                  // canonical
+  std::string path;                  // host path of the .ko
+  std::string relpath;               // path below the modules directory
   std::vector<std::string> depends;  // canonical
 };
 

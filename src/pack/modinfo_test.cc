@@ -13,7 +13,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TEST(ModInfo, ParsesKeyValueRecordsAndSkipsPadding) {
-  std::string s("license=GPL\0\0\0depends=virtio-ring,virtio\0name=virtio_net\0vermagic=6.1.0 SMP\0", 76);
+  std::string s(
+      "license=GPL\0\0\0depends=virtio-ring,virtio\0name=virtio_net\0vermagic=6.1.0 SMP\0", 76);
   auto m = ParseModInfo(AsBytes(s));
   ASSERT_TRUE(m.ok()) << m.status().message();
   EXPECT_EQ(m->name, "virtio_net");

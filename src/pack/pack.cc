@@ -37,9 +37,12 @@ constexpr const char* kOciInitPath = "sbin/barekit-init";
 
 // Go's crypto/x509 search list (root_linux.go), first match wins.
 const char* const kGoCaFiles[] = {
-    "etc/ssl/certs/ca-certificates.crt", "etc/pki/tls/certs/ca-bundle.crt",
-    "etc/ssl/ca-bundle.pem",             "etc/pki/tls/cacert.pem",
-    "etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "etc/ssl/cert.pem",
+    "etc/ssl/certs/ca-certificates.crt",
+    "etc/pki/tls/certs/ca-bundle.crt",
+    "etc/ssl/ca-bundle.pem",
+    "etc/pki/tls/cacert.pem",
+    "etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "etc/ssl/cert.pem",
 };
 
 std::string Basename(const std::string& p) {
@@ -135,7 +138,8 @@ Status AddHostPath(const std::string& src, const std::string& dst, const std::st
     return tree->AddSymlink(dst, target, reason);
   }
   if (S_ISREG(st.st_mode)) return tree->AddFile(dst, NormalMode(st.st_mode), src, reason);
-  if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument(src + ": not a file, directory or symlink");
+  if (!S_ISDIR(st.st_mode))
+    return Status::InvalidArgument(src + ": not a file, directory or symlink");
   if (depth == 0 || true) {
     Entry d;
     d.path = dst;
@@ -154,7 +158,8 @@ Status AddHostPath(const std::string& src, const std::string& dst, const std::st
   ::closedir(dir);
   std::sort(names.begin(), names.end());
   for (const auto& n : names) {
-    BK_RETURN_IF_ERROR(AddHostPath(src + "/" + n, dst + "/" + n, reason, follow_absolute, tree, depth + 1));
+    BK_RETURN_IF_ERROR(
+        AddHostPath(src + "/" + n, dst + "/" + n, reason, follow_absolute, tree, depth + 1));
   }
   return Status::Ok();
 }
@@ -214,8 +219,8 @@ Result<Image> BuildImage(const std::string& arch, const std::vector<Binary*>& bi
   Needs needs;
   for (Binary* b : bins) {
     std::string kind(exe::LinkKindName(b->obj.linkage.kind));
-    BK_RETURN_IF_ERROR(t.AddFile("app/" + b->name, 0755, b->host_path,
-                                 "binary (" + arch + ", " + kind + ")"));
+    BK_RETURN_IF_ERROR(
+        t.AddFile("app/" + b->name, 0755, b->host_path, "binary (" + arch + ", " + kind + ")"));
     MergeNeeds(DecideNeeds(b->facts), &needs);
     for (const auto& [k, v] : b->labels) img.labels.emplace(k, v);
     ClosureOptions co;
@@ -256,8 +261,9 @@ Result<Image> BuildImage(const std::string& arch, const std::vector<Binary*>& bi
       }
     }
     if (src.empty()) {
-      return Status::NotFound("the image needs a CA bundle (" + needs.ca_reason +
-                              ") but the host has none of Go's bundle paths; pass --ca-bundle FILE");
+      return Status::NotFound(
+          "the image needs a CA bundle (" + needs.ca_reason +
+          ") but the host has none of Go's bundle paths; pass --ca-bundle FILE");
     }
     BK_RETURN_IF_ERROR(t.AddFile(kCaPath, 0644, src, "CA bundle: " + needs.ca_reason));
     img.has_ca = true;
@@ -271,8 +277,8 @@ Result<Image> BuildImage(const std::string& arch, const std::vector<Binary*>& bi
       // The whole database except the duplicate "right"/"posix" trees and the host's localtime.
       struct stat st;
       if (::stat(zi.c_str(), &st) != 0) {
-        return Status::NotFound("the image needs zoneinfo (" + needs.zoneinfo_reason + ") but " + zi +
-                                " is missing; install tzdata or build with -tags timetzdata");
+        return Status::NotFound("the image needs zoneinfo (" + needs.zoneinfo_reason + ") but " +
+                                zi + " is missing; install tzdata or build with -tags timetzdata");
       }
       BK_RETURN_IF_ERROR(AddGeneratedDir(&t, "usr/share/zoneinfo", 0755, 0, reason));
       DIR* d = ::opendir(zi.c_str());
@@ -302,9 +308,9 @@ Result<Image> BuildImage(const std::string& arch, const std::vector<Binary*>& bi
                                     "resolver order: " + needs.net_reason));
     BK_RETURN_IF_ERROR(AddGenerated(&t, "etc/hosts", 0644, HostsFile(), needs.net_reason));
     if (initramfs) {
-      BK_RETURN_IF_ERROR(AddGenerated(&t, "etc/resolv.conf", 0644, ResolvConfFile(),
-                                      "generated (initramfs has no runtime to supply it): " +
-                                          needs.net_reason));
+      BK_RETURN_IF_ERROR(
+          AddGenerated(&t, "etc/resolv.conf", 0644, ResolvConfFile(),
+                       "generated (initramfs has no runtime to supply it): " + needs.net_reason));
     }
     std::string services = HostPath(opts.host_root, "etc/services");
     if (!t.Find("etc/services") && IsRegular(services)) {
@@ -342,7 +348,8 @@ Result<Image> BuildImage(const std::string& arch, const std::vector<Binary*>& bi
     }
     BK_RETURN_IF_ERROR(AddGeneratedDir(&t, "dev", 0755, 0, "mount point (devtmpfs)"));
     if (!opts.modules.empty()) {
-      if (opts.modules_dir.empty()) return Status::InvalidArgument("--modules needs --modules-dir DIR");
+      if (opts.modules_dir.empty())
+        return Status::InvalidArgument("--modules needs --modules-dir DIR");
       BK_ASSIGN_OR_RETURN(*modules_out, ResolveModules(opts.modules, opts.modules_dir));
       for (const auto& m : *modules_out) {
         std::string dst = "lib/modules/" + m.relpath;
@@ -357,13 +364,17 @@ Result<Image> BuildImage(const std::string& arch, const std::vector<Binary*>& bi
       }
     }
     if (opts.no_init) {
-      if (bins.size() != 1) return Status::InvalidArgument("--no-init with an initramfs needs exactly one binary");
-      BK_RETURN_IF_ERROR(t.AddSymlink("init", "app/" + bins[0]->name, "--no-init: the binary is /init"));
+      if (bins.size() != 1)
+        return Status::InvalidArgument("--no-init with an initramfs needs exactly one binary");
+      BK_RETURN_IF_ERROR(
+          t.AddSymlink("init", "app/" + bins[0]->name, "--no-init: the binary is /init"));
     } else {
       BK_ASSIGN_OR_RETURN(std::string init, InitBytes(arch, opts));
-      BK_RETURN_IF_ERROR(t.AddData("init", 0755, std::move(init), "barekit-init (PID 1) for " + arch));
+      BK_RETURN_IF_ERROR(
+          t.AddData("init", 0755, std::move(init), "barekit-init (PID 1) for " + arch));
       if (!opts.init_config.empty()) {
-        BK_RETURN_IF_ERROR(t.AddFile("etc/barekit/init.toml", 0644, opts.init_config, "--init-config"));
+        BK_RETURN_IF_ERROR(
+            t.AddFile("etc/barekit/init.toml", 0644, opts.init_config, "--init-config"));
         // The user's config stays as written; barekit-init reads the modules from this list.
         if (!img.modules.empty()) {
           std::string order = "# kernel modules in load order (barekit pack --modules)\n";
@@ -386,7 +397,8 @@ Result<Image> BuildImage(const std::string& arch, const std::vector<Binary*>& bi
     BK_RETURN_IF_ERROR(t.AddData(kOciInitPath, 0755, std::move(init),
                                  "barekit-init in container mode (entrypoint)"));
     if (!opts.init_config.empty()) {
-      BK_RETURN_IF_ERROR(t.AddFile("etc/barekit/init.toml", 0644, opts.init_config, "--init-config"));
+      BK_RETURN_IF_ERROR(
+          t.AddFile("etc/barekit/init.toml", 0644, opts.init_config, "--init-config"));
     }
     std::vector<std::string> ep = {"/" + std::string(kOciInitPath), "--"};
     ep.insert(ep.end(), img.entrypoint.begin(), img.entrypoint.end());
@@ -398,12 +410,18 @@ Result<Image> BuildImage(const std::string& arch, const std::vector<Binary*>& bi
 
 std::string TypeName(EntryType t) {
   switch (t) {
-    case EntryType::kDirectory: return "dir";
-    case EntryType::kRegular: return "file";
-    case EntryType::kSymlink: return "symlink";
-    case EntryType::kCharDevice: return "char";
-    case EntryType::kBlockDevice: return "block";
-    case EntryType::kFifo: return "fifo";
+    case EntryType::kDirectory:
+      return "dir";
+    case EntryType::kRegular:
+      return "file";
+    case EntryType::kSymlink:
+      return "symlink";
+    case EntryType::kCharDevice:
+      return "char";
+    case EntryType::kBlockDevice:
+      return "block";
+    case EntryType::kFifo:
+      return "fifo";
   }
   return "?";
 }
@@ -443,7 +461,8 @@ class ScratchDir {
     std::string tmpl = dir + "/.barekit-pack-XXXXXX";
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
-    if (::mkdtemp(buf.data()) == nullptr) return PosixError("creating a scratch directory in " + dir, errno);
+    if (::mkdtemp(buf.data()) == nullptr)
+      return PosixError("creating a scratch directory in " + dir, errno);
     ScratchDir s;
     s.path_ = buf.data();
     ::chmod(s.path_.c_str(), 0755);
@@ -473,13 +492,15 @@ Status WriteOciLayoutTo(const std::string& dir, const std::vector<Image>& images
   std::vector<archive::Descriptor> manifests;
   uint64_t mtime = static_cast<uint64_t>(opts.source_date_epoch);
   for (const Image& img : images) {
-    BK_ASSIGN_OR_RETURN(archive::Layer layer, w.WriteLayer(img.tree, mtime, opts.compression, level));
+    BK_ASSIGN_OR_RETURN(archive::Layer layer,
+                        w.WriteLayer(img.tree, mtime, opts.compression, level));
     archive::Platform p;
     p.architecture = img.arch;
     if (img.arch == "arm") p.variant = "v7";
     std::map<std::string, std::string> ann = img.labels;
     ann["org.opencontainers.image.created"] = archive::Rfc3339Utc(opts.source_date_epoch);
-    BK_ASSIGN_OR_RETURN(archive::Descriptor m, w.WriteImage(p, MakeConfig(img, opts), {layer}, ann));
+    BK_ASSIGN_OR_RETURN(archive::Descriptor m,
+                        w.WriteImage(p, MakeConfig(img, opts), {layer}, ann));
     manifests.push_back(m);
   }
   BK_ASSIGN_OR_RETURN(archive::Descriptor top, w.Finish(manifests, ref));
@@ -491,10 +512,14 @@ Status WriteOciLayoutTo(const std::string& dir, const std::vector<Image>& images
 
 std::string_view OutputKindName(OutputKind k) {
   switch (k) {
-    case OutputKind::kInitramfs: return "initramfs";
-    case OutputKind::kOciLayout: return "oci";
-    case OutputKind::kOciArchive: return "oci-archive";
-    case OutputKind::kDockerArchive: return "docker-archive";
+    case OutputKind::kInitramfs:
+      return "initramfs";
+    case OutputKind::kOciLayout:
+      return "oci";
+    case OutputKind::kOciArchive:
+      return "oci-archive";
+    case OutputKind::kDockerArchive:
+      return "docker-archive";
   }
   return "?";
 }
@@ -506,7 +531,8 @@ Result<AddSpec> ParseAddSpec(std::string_view spec) {
   }
   AddSpec a{std::string(spec.substr(0, colon)), std::string(spec.substr(colon + 1))};
   if (a.dst[0] != '/') {
-    return Status::InvalidArgument("--add " + std::string(spec) + ": DST must be an absolute image path");
+    return Status::InvalidArgument("--add " + std::string(spec) +
+                                   ": DST must be an absolute image path");
   }
   auto norm = archive::NormalizeImagePath(a.dst);
   if (!norm.ok()) return norm.status().WithContext("--add " + std::string(spec));
@@ -560,9 +586,9 @@ Result<PackReport> Pack(const PackOptions& opts) {
     rep.arches.push_back(arch);
     for (Binary* b : group) rep.binary_bytes += b->map.size();
     for (const auto& [p, e] : img.tree.entries()) {
-      rep.files.push_back({arch, "/" + p, TypeName(e.type),
-                           e.type == EntryType::kRegular || e.type == EntryType::kSymlink ? e.size : 0,
-                           e.reason});
+      rep.files.push_back(
+          {arch, "/" + p, TypeName(e.type),
+           e.type == EntryType::kRegular || e.type == EntryType::kSymlink ? e.size : 0, e.reason});
       if (e.type == EntryType::kRegular) rep.content_bytes += e.size;
     }
     images.push_back(std::move(img));
@@ -583,7 +609,8 @@ Result<PackReport> Pack(const PackOptions& opts) {
       archive::FdSink file(out.fd(), out.temp_path());
       archive::HashingSink hashed(&file);
       BK_ASSIGN_OR_RETURN(auto c, archive::MakeCompressor(comp, level, &hashed));
-      BK_RETURN_IF_ERROR(archive::WriteTreeAsCpio(images[0].tree, static_cast<uint32_t>(mtime), c.get()));
+      BK_RETURN_IF_ERROR(
+          archive::WriteTreeAsCpio(images[0].tree, static_cast<uint32_t>(mtime), c.get()));
       BK_RETURN_IF_ERROR(c->Finish());
       rep.digest = hashed.Digest();
       rep.output_size = hashed.size();
@@ -662,7 +689,8 @@ std::string ReportJson(const PackReport& r) {
   tot["binary_bytes"] = r.binary_bytes;
   tot["added_bytes"] = r.content_bytes - std::min(r.content_bytes, r.binary_bytes);
   if (r.binary_bytes) {
-    tot["content_vs_binary"] = static_cast<double>(r.content_bytes) / static_cast<double>(r.binary_bytes);
+    tot["content_vs_binary"] =
+        static_cast<double>(r.content_bytes) / static_cast<double>(r.binary_bytes);
   }
   j["totals"] = tot;
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
@@ -677,8 +705,8 @@ std::string ReportText(const PackReport& r) {
     s += line + f.path + "  (" + f.reason + ")\n";
   }
   s += r.kind + " " + r.output + ": " + std::to_string(r.files.size()) + " entries, " +
-       std::to_string(r.content_bytes) + " bytes of files (binaries " + std::to_string(r.binary_bytes) +
-       ")";
+       std::to_string(r.content_bytes) + " bytes of files (binaries " +
+       std::to_string(r.binary_bytes) + ")";
   if (r.output_size) s += ", " + std::to_string(r.output_size) + " bytes written";
   s += "\n";
   if (!r.digest.empty()) s += "digest " + r.digest + "\n";

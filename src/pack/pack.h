@@ -19,7 +19,8 @@
 namespace barekit::pack {
 
 enum class OutputKind { kInitramfs, kOciLayout, kOciArchive, kDockerArchive };
-std::string_view OutputKindName(OutputKind k);  // "initramfs", "oci", "oci-archive", "docker-archive"
+std::string_view OutputKindName(
+    OutputKind k);  // "initramfs", "oci", "oci-archive", "docker-archive"
 
 struct AddSpec {
   std::string src;  // host file or directory
@@ -35,14 +36,14 @@ struct PackOptions {
   std::string init_binary;  // barekit-init to embed, overriding the built-in one
   // Built-in barekit-init bytes for a GOARCH; null or an error when none is embedded.
   std::function<Result<std::string>(std::string_view goarch)> embedded_init;
-  bool no_init = false;     // OCI: the binary is the entrypoint; initramfs: /init -> the binary
+  bool no_init = false;  // OCI: the binary is the entrypoint; initramfs: /init -> the binary
   OutputKind kind = OutputKind::kInitramfs;
   std::string output;
   archive::Compression compression = archive::Compression::kZstd;
-  int level = 0;            // 0: the compressor's default
-  std::string tag;          // "name:tag"; default "<first binary>:latest"
+  int level = 0;    // 0: the compressor's default
+  std::string tag;  // "name:tag"; default "<first binary>:latest"
   std::string sysroot = "/";
-  std::string ca_bundle;    // default: the first of Go's paths that exists on the host
+  std::string ca_bundle;              // default: the first of Go's paths that exists on the host
   std::vector<std::string> tz_zones;  // limit zoneinfo to these zones
   std::vector<std::string> modules;
   std::string modules_dir;
@@ -65,13 +66,13 @@ struct PackReport {
   std::string output;
   std::string kind;
   std::string compression;
-  std::string compressor;   // library and version that made the bytes
-  std::string digest;       // OCI: index.json's descriptor; docker: config; initramfs: the file
+  std::string compressor;  // library and version that made the bytes
+  std::string digest;      // OCI: index.json's descriptor; docker: config; initramfs: the file
   uint64_t output_size = 0;
   std::vector<std::string> arches;
   std::vector<ReportFile> files;
-  uint64_t binary_bytes = 0;   // the binaries themselves
-  uint64_t content_bytes = 0;  // every regular file in the image(s)
+  uint64_t binary_bytes = 0;         // the binaries themselves
+  uint64_t content_bytes = 0;        // every regular file in the image(s)
   std::vector<std::string> modules;  // load order
 };
 

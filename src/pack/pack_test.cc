@@ -28,7 +28,8 @@ PackOptions Base(const TempDir& dir, OutputKind kind, const std::string& out) {
   o.init_binary = dir / "init";
   o.kind = kind;
   o.output = dir / out;
-  o.compression = kind == OutputKind::kInitramfs ? archive::Compression::kZstd : archive::Compression::kGzip;
+  o.compression =
+      kind == OutputKind::kInitramfs ? archive::Compression::kZstd : archive::Compression::kGzip;
   o.tz_zones = {"Europe/Paris", "UTC"};
   return o;
 }
@@ -41,8 +42,9 @@ const ReportFile* FindFile(const PackReport& r, const std::string& path) {
 }
 
 TEST(BaseFiles, GeneratedInitConfigParsesWithBarekitInit) {
-  std::string toml = InitConfigToml({{"https client", {"/app/https client", "-v"}}, {"b", {"/app/b"}}},
-                                    {"/lib/modules/a.ko", "/lib/modules/b \"q\".ko"});
+  std::string toml =
+      InitConfigToml({{"https client", {"/app/https client", "-v"}}, {"b", {"/app/b"}}},
+                     {"/lib/modules/a.ko", "/lib/modules/b \"q\".ko"});
   auto c = init::ParseConfig(toml, "init.toml");
   ASSERT_TRUE(c.ok()) << c.status().message() << "\n" << toml;
   ASSERT_EQ(c->services.size(), 2u);
@@ -77,7 +79,8 @@ TEST(Pack, InitramfsOfAnHttpsClientHasWhatItNeedsAndCpioListsIt) {
   // Needs come from the binary's own function table.
   ASSERT_NE(FindFile(*r, "/etc/ssl/certs/ca-certificates.crt"), nullptr);
   EXPECT_THAT(FindFile(*r, "/etc/ssl/certs/ca-certificates.crt")->reason, HasSubstr("crypto/x509"));
-  EXPECT_THAT(FindFile(*r, "/usr/share/zoneinfo/Europe/Paris")->reason, HasSubstr("time.LoadLocation"));
+  EXPECT_THAT(FindFile(*r, "/usr/share/zoneinfo/Europe/Paris")->reason,
+              HasSubstr("time.LoadLocation"));
   EXPECT_NE(FindFile(*r, "/etc/resolv.conf"), nullptr);
   EXPECT_NE(FindFile(*r, "/etc/nsswitch.conf"), nullptr);
   EXPECT_EQ(FindFile(*r, "/usr/share/zoneinfo/America/New_York"), nullptr);
@@ -96,9 +99,12 @@ TEST(Pack, InitramfsOfAnHttpsClientHasWhatItNeedsAndCpioListsIt) {
   EXPECT_THAT(l.output, ContainsRegex("crw------- .* 5,1 .*dev/console"));
 
   // Extract and compare with the inputs.
-  ASSERT_EQ(RunCommand("mkdir " + (dir / "x") + " && cd " + (dir / "x") + " && zstd -q -dc " + o.output +
-                       " | cpio -idm --quiet").exit_code, 0);
-  EXPECT_EQ(ReadFileToString(dir / "x/app/https_client.amd64"), ReadFileToString(Fx("https_client.amd64")));
+  ASSERT_EQ(RunCommand("mkdir " + (dir / "x") + " && cd " + (dir / "x") + " && zstd -q -dc " +
+                       o.output + " | cpio -idm --quiet")
+                .exit_code,
+            0);
+  EXPECT_EQ(ReadFileToString(dir / "x/app/https_client.amd64"),
+            ReadFileToString(Fx("https_client.amd64")));
   EXPECT_EQ(ReadFileToString(dir / "x/init"), "#!placeholder barekit-init\n");
   EXPECT_EQ(ReadFileToString(dir / "x/etc/ssl/certs/ca-certificates.crt"),
             ReadFileToString("/etc/ssl/certs/ca-certificates.crt"));
@@ -128,7 +134,8 @@ TEST(Pack, PlainStaticBinaryGetsOnlyTheAlwaysFiles) {
 
 // Same inputs, different umask, TZ, locale, working directory and directory creation order.
 TEST(Pack, ByteIdenticalUnderDifferentConditions) {
-  for (OutputKind kind : {OutputKind::kInitramfs, OutputKind::kOciArchive, OutputKind::kDockerArchive}) {
+  for (OutputKind kind :
+       {OutputKind::kInitramfs, OutputKind::kOciArchive, OutputKind::kDockerArchive}) {
     TempDir dir;
     std::string outs[2];
     for (int run = 0; run < 2; ++run) {
@@ -165,7 +172,8 @@ TEST(Pack, SourceDateEpochSetsTimes) {
   o.compression = archive::Compression::kNone;
   o.source_date_epoch = 1700000000;
   ASSERT_TRUE(Pack(o).ok());
-  EXPECT_THAT(RunCommand("cpio -itv --quiet < " + o.output + " | head -1").output, HasSubstr("2023"));
+  EXPECT_THAT(RunCommand("cpio -itv --quiet < " + o.output + " | head -1").output,
+              HasSubstr("2023"));
 }
 
 TEST(Pack, MultiPlatformOciIndexIsAcceptedBySkopeoUmociAndOciImageTool) {
@@ -182,17 +190,19 @@ TEST(Pack, MultiPlatformOciIndexIsAcceptedBySkopeoUmociAndOciImageTool) {
     auto j = nlohmann::json::parse(i.output);
     EXPECT_EQ(j["Architecture"], arch);
     EXPECT_EQ(j["Labels"]["org.opencontainers.image.title"], "https_client." + arch);
-    auto c = nlohmann::json::parse(RunCommand("skopeo inspect --config --override-arch " + arch + " oci:" +
-                                              o.output + ":v1").output);
+    auto c = nlohmann::json::parse(
+        RunCommand("skopeo inspect --config --override-arch " + arch + " oci:" + o.output + ":v1")
+            .output);
     EXPECT_EQ(c["config"]["User"], "65532:65532");
     EXPECT_EQ(c["config"]["Entrypoint"][0], "/sbin/barekit-init");
     EXPECT_EQ(c["config"]["Entrypoint"][2], "/app/https_client." + arch);
-    EXPECT_THAT(c["config"]["Env"].dump(), HasSubstr("SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"));
+    EXPECT_THAT(c["config"]["Env"].dump(),
+                HasSubstr("SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"));
   }
   auto v = RunCommand("oci-image-tool validate --type image --ref name=v1 " + o.output);
   EXPECT_EQ(v.exit_code, 0) << v.output;
-  auto c = RunCommand("skopeo copy --override-arch arm64 oci:" + o.output + ":v1 docker-archive:" +
-                      (dir / "d.tar") + ":x:y");
+  auto c = RunCommand("skopeo copy --override-arch arm64 oci:" + o.output +
+                      ":v1 docker-archive:" + (dir / "d.tar") + ":x:y");
   EXPECT_EQ(c.exit_code, 0) << c.output;
 }
 
@@ -234,7 +244,8 @@ TEST(Pack, DynamicBinaryCarriesItsLibraryClosure) {
   o.binaries = {Fx("bin/dyn")};
   auto r = Pack(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_THAT(FindFile(*r, "/usr/lib/libfoo.so.1")->reason, HasSubstr("libfoo.so.1, needed by /app/dyn"));
+  EXPECT_THAT(FindFile(*r, "/usr/lib/libfoo.so.1")->reason,
+              HasSubstr("libfoo.so.1, needed by /app/dyn"));
   EXPECT_NE(FindFile(*r, "/usr/lib/x86_64-linux-gnu/libc.so.6"), nullptr);
   EXPECT_EQ(FindFile(*r, "/lib64")->type, "symlink");
 }
@@ -246,7 +257,8 @@ void ExpectCleanFailure(const TempDir& dir, const PackOptions& o, const std::str
   EXPECT_THAT(r.status().message(), HasSubstr(msg));
   struct stat st;
   EXPECT_NE(::lstat(o.output.c_str(), &st), 0) << "output left behind";
-  EXPECT_EQ(RunCommand("ls -A " + dir.path() + " | grep -c tmp").output, "0\n") << "temp left behind";
+  EXPECT_EQ(RunCommand("ls -A " + dir.path() + " | grep -c tmp").output, "0\n")
+      << "temp left behind";
 }
 
 TEST(Pack, BadInputsFailCleanly) {
@@ -264,7 +276,8 @@ TEST(Pack, BadInputsFailCleanly) {
   ::mkdir((dir / "tree").c_str(), 0755);
   ASSERT_EQ(::symlink("../../../etc/shadow", (dir / "tree/evil").c_str()), 0);
   o.adds = {{dir / "tree", "srv"}};
-  ExpectCleanFailure(dir, o, "symlink /srv/evil -> ../../../etc/shadow climbs above the image root");
+  ExpectCleanFailure(dir, o,
+                     "symlink /srv/evil -> ../../../etc/shadow climbs above the image root");
 
   o = Base(dir, OutputKind::kOciLayout, "img");
   ::unlink((dir / "tree/evil").c_str());
@@ -308,10 +321,12 @@ TEST(Pack, ModulesGoInLoadOrderIntoTheInitConfig) {
   o.modules_dir = Fx("modules");
   auto r = Pack(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_THAT(r->modules, ::testing::ElementsAre("failover", "net_failover", "virtio", "virtio_ring",
-                                                  "virtio_net"));
-  ASSERT_EQ(RunCommand("mkdir " + (dir / "x") + " && cd " + (dir / "x") + " && cpio -idm --quiet < " +
-                       o.output).exit_code, 0);
+  EXPECT_THAT(r->modules, ::testing::ElementsAre("failover", "net_failover", "virtio",
+                                                 "virtio_ring", "virtio_net"));
+  ASSERT_EQ(RunCommand("mkdir " + (dir / "x") + " && cd " + (dir / "x") +
+                       " && cpio -idm --quiet < " + o.output)
+                .exit_code,
+            0);
   auto cfg = init::ParseConfig(ReadFileToString(dir / "x/etc/barekit/init.toml"), "init.toml");
   ASSERT_TRUE(cfg.ok()) << cfg.status().message();
   ASSERT_EQ(cfg->modules.size(), 5u);

@@ -18,7 +18,8 @@ inline const std::string& PackFixtures() {
     std::string d = env ? env : "/tmp/barekit-pack-fixtures";
     struct stat st;
     if (::stat((d + "/.complete").c_str(), &st) != 0) {
-      auto r = RunCommand(std::string("sh ") + BAREKIT_SOURCE_DIR + "/src/pack/testdata/build.sh " + d);
+      auto r =
+          RunCommand(std::string("sh ") + BAREKIT_SOURCE_DIR + "/src/pack/testdata/build.sh " + d);
       if (r.exit_code != 0) std::fprintf(stderr, "fixture build failed:\n%s\n", r.output.c_str());
     }
     return d;
