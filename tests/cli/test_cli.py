@@ -26,6 +26,12 @@ class Basics(unittest.TestCase):
             self.assertEqual(r.returncode, 0, verb)
             self.assertIn(b"Usage", r.stdout, verb)
 
+    def test_top_level_help_lists_every_verb(self):
+        # main.cc sets up only the verb being run; without one, all of them.
+        out = barekit("--help").stdout.decode()
+        for verb in VERBS + ["diff"]:
+            self.assertRegex(out, rf"(?m)^  {verb} ", verb)
+
     def test_unknown_verb_is_usage_error(self):
         r = barekit("frobnicate")
         self.assertEqual(r.returncode, 2)
