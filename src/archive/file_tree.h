@@ -76,6 +76,30 @@ class FileTree {
   std::map<std::string, Entry> entries_;
 };
 
+// Writes every entry of `tree`, in path order, through an archive writer with the Add* methods
+// that CpioWriter and TarWriter share, then Finish()es the archive.
+template <typename Writer>
+Status WriteTree(const FileTree& tree, Writer& w) {
+  BK_RETURN_IF_ERROR(tree.ForEach([&](const Entry& e, Bytes data) -> Status {
+    switch (e.type) {
+      case EntryType::kDirectory:
+        return w.AddDirectory(e.path, e.mode, e.uid, e.gid);
+      case EntryType::kRegular:
+        return w.AddFile(e.path, e.mode, data, e.uid, e.gid);
+      case EntryType::kSymlink:
+        return w.AddSymlink(e.path, e.data);
+      case EntryType::kCharDevice:
+        return w.AddDeviceNode(e.path, 'c', e.mode, e.rdev_major, e.rdev_minor);
+      case EntryType::kBlockDevice:
+        return w.AddDeviceNode(e.path, 'b', e.mode, e.rdev_major, e.rdev_minor);
+      case EntryType::kFifo:
+        return w.AddFifo(e.path, e.mode);
+    }
+    return Status::Ok();
+  }));
+  return w.Finish();
+}
+
 }  // namespace barekit::archive
 
 #endif  // ARCHIVE_FILE_TREE_H_

@@ -197,24 +197,7 @@ Status TarWriter::Finish() { return out_->WriteZeros(1024); }
 
 Status WriteTreeAsTar(const FileTree& tree, uint64_t mtime, ByteSink* out) {
   TarWriter w(out, mtime);
-  BK_RETURN_IF_ERROR(tree.ForEach([&](const Entry& e, Bytes data) -> Status {
-    switch (e.type) {
-      case EntryType::kDirectory:
-        return w.AddDirectory(e.path, e.mode, e.uid, e.gid);
-      case EntryType::kRegular:
-        return w.AddFile(e.path, e.mode, data, e.uid, e.gid);
-      case EntryType::kSymlink:
-        return w.AddSymlink(e.path, e.data);
-      case EntryType::kCharDevice:
-        return w.AddDeviceNode(e.path, 'c', e.mode, e.rdev_major, e.rdev_minor);
-      case EntryType::kBlockDevice:
-        return w.AddDeviceNode(e.path, 'b', e.mode, e.rdev_major, e.rdev_minor);
-      case EntryType::kFifo:
-        return w.AddFifo(e.path, e.mode);
-    }
-    return Status::Ok();
-  }));
-  return w.Finish();
+  return WriteTree(tree, w);
 }
 
 }  // namespace barekit::archive
