@@ -106,10 +106,7 @@ int main(int argc, char** argv) {
       fmt::format_to(std::back_inserter(out), "total {} bytes in {} functions\n",
                      rep.total_code_bytes, rep.total_functions);
     }
-    if (mode != "packages") {
-      PrintTree(t ? gobin::BuildSizeMap(obj, t, ix) : gobin::BuildSizeMap(obj, nullptr, info), 0,
-                &out);
-    }
+    if (mode != "packages") PrintTree(gobin::BuildSizeMap(obj, t, ix), 0, &out);
   } else if (mode == "version") {
     auto g = gobin::RecoverGoVersion(obj, table.ok() ? &*table : nullptr);
     fmt::format_to(std::back_inserter(out), "version {} ({})\ngoos {} ({})\ngoarch {} ({})\n",

@@ -40,7 +40,8 @@ struct SizeNode {
 // file_bytes equals the sum of its children's, and the root's equals obj.data.size().
 SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
                       const BuildInfo* info);
-// The same with the table's packages already indexed (IndexPackages(*table, info)).
+// The same with the table's packages already indexed (IndexPackages(*table, info); an empty
+// index when `table` is null).
 SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
                       const PackageIndex& ix);
 

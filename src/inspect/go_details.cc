@@ -92,13 +92,13 @@ GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags) {
     d.table_error = t.status().message();
   }
   const gobin::BuildInfo* info = InfoOf(slice);
-  if (d.table && (flags & (kDetailPackages | kDetailSize))) {
-    const gobin::PackageIndex ix = gobin::IndexPackages(*d.table, info);
-    if (flags & kDetailPackages) d.packages = gobin::SizeByPackage(*d.table, ix);
-    if (flags & kDetailSize) d.size = gobin::BuildSizeMap(slice.object, &*d.table, ix);
-  } else if (flags & kDetailSize) {
-    d.size = gobin::BuildSizeMap(slice.object, nullptr, info);
-  }
+  // The packages are indexed once for both reports (none without a table).
+  gobin::PackageIndex ix;
+  if (d.table && (flags & (kDetailPackages | kDetailSize)))
+    ix = gobin::IndexPackages(*d.table, info);
+  if ((flags & kDetailPackages) && d.table) d.packages = gobin::SizeByPackage(*d.table, ix);
+  if (flags & kDetailSize)
+    d.size = gobin::BuildSizeMap(slice.object, d.table ? &*d.table : nullptr, ix);
   return d;
 }
 
