@@ -145,7 +145,8 @@ Status Runner::Prepare() {
   } else {
     std::error_code ec;
     std::string image = std::filesystem::absolute(o_.image, ec).string();
-    if (ec || symlink(image.c_str(), initrd_.c_str()) != 0) return PosixError(initrd_, errno);
+    if (ec) return PosixError(o_.image, ec.value());
+    if (symlink(image.c_str(), initrd_.c_str()) != 0) return PosixError(initrd_, errno);
   }
 
   MachineSpec spec = o_.machine;
