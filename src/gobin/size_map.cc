@@ -145,48 +145,126 @@ class Bits {
   size_t n_;
 };
 
-// Per function in a 1.16+ table: its pcsp/pcfile/pcln/pcdata tables in pctab, as intervals at
-// `tab_off + offset`. The linker writes pctab as the concatenation of distinct tables and lets
-// functions share identical ones: a table runs to the next referenced table (or pctab's end)
-// and belongs to the first function (in table order) that references it.
+// The pcsp/pcfile/pcln/pcdata tables a function's _func record references, as offsets into
+// pctab (1.16+ tables; none for 1.2).
+class PcTableRefs {
+ public:
+  explicit PcTableRefs(const FunctionTable& t) : t_(t), r_(t.data, t.header.endian) {
+    const PclntabHeader& h = t.header;
+    if (h.version == PclntabVersion::kGo12 || h.pctab_off >= h.functab_off) return;
+    pctab_size_ = static_cast<size_t>(h.functab_off - h.pctab_off);
+    const uint64_t fixed = h.version >= PclntabVersion::kGo118
+                               ? 0
+                               : static_cast<uint64_t>(h.ptr_size) - 4;  // wider entry field
+    pcsp_at_ = 16 + fixed;
+    npcdata_at_ = 28 + fixed;
+    pcdata_at_ = (h.version == PclntabVersion::kGo120 ? 44 : 40) + fixed;
+  }
+  size_t pctab_size() const { return pctab_size_; }  // 0: no pc tables to attribute
+
+  // Calls fn(offset) for every table function i references.
+  template <typename Fn>
+  void ForEach(size_t i, const Fn& fn) {
+    const uint64_t rec = t_.funcs[i].func_offset;
+    const uint64_t size = t_.data.size();
+    auto use = [&](uint64_t off) {
+      if (off != 0 && off < pctab_size_) fn(static_cast<size_t>(off));
+    };
+    auto field = [&](uint64_t at) {
+      if (!r_.Seek(rec + at)) return;
+      if (auto off = r_.U32()) use(*off);
+    };
+    // A record inside the table (every one, in a sound table) is read without a check per field.
+    const Endian e = t_.header.endian;
+    const std::byte* p = t_.data.data() + rec;
+    if (rec + pcdata_at_ <= size) {
+      for (uint64_t f = 0; f < 3; ++f) use(LoadUint(p + pcsp_at_ + 4 * f, 4, e));
+    } else {
+      for (uint64_t f = 0; f < 3; ++f) field(pcsp_at_ + 4 * f);
+    }
+    if (!r_.Seek(rec + npcdata_at_)) return;
+    auto n = r_.U32();
+    if (!n || *n > 64) return;
+    if (rec + pcdata_at_ + 4 * *n <= size) {
+      for (uint64_t k = 0; k < *n; ++k) use(LoadUint(p + pcdata_at_ + 4 * k, 4, e));
+    } else {
+      for (uint64_t k = 0; k < *n; ++k) field(pcdata_at_ + 4 * k);
+    }
+  }
+
+ private:
+  const FunctionTable& t_;
+  ByteReader r_;
+  size_t pctab_size_ = 0;
+  uint64_t pcsp_at_ = 0, npcdata_at_ = 0, pcdata_at_ = 0;
+};
+
+// Per function in a 1.16+ table: its pc tables as intervals at `tab_off + offset` of pctab. The
+// linker writes pctab as the concatenation of distinct tables and lets functions share identical
+// ones: a table runs to the next referenced table (or pctab's end) and belongs to the first
+// function (in table order) that references it.
 template <typename Emit>
 void EmitPcTables(const FunctionTable& t, const std::vector<uint32_t>& of_func, uint64_t tab_off,
                   const Emit& emit) {
-  const PclntabHeader& h = t.header;
-  if (h.version == PclntabVersion::kGo12 || h.pctab_off >= h.functab_off) return;
-  const size_t pctab_size = static_cast<size_t>(h.functab_off - h.pctab_off);
-  const bool rel = h.version >= PclntabVersion::kGo118;
-  const uint64_t fixed = rel ? 0 : static_cast<uint64_t>(h.ptr_size) - 4;  // wider entry field
-  const uint64_t pcsp_at = 16 + fixed;
-  const uint64_t npcdata_at = 28 + fixed;
-  const uint64_t pcdata_at = (h.version == PclntabVersion::kGo120 ? 44 : 40) + fixed;
-  ByteReader r(t.data, h.endian);
-  // Calls fn(offset) for every table a function references.
-  auto for_each_table = [&](size_t i, const auto& fn) {
-    const uint64_t rec = t.funcs[i].func_offset;
-    auto field = [&](uint64_t at) {
-      if (!r.Seek(rec + at)) return;
-      auto off = r.U32();
-      if (off && *off != 0 && *off < pctab_size) fn(static_cast<size_t>(*off));
-    };
-    for (uint64_t f = 0; f < 3; ++f) field(pcsp_at + 4 * f);
-    if (!r.Seek(rec + npcdata_at)) return;
-    auto n = r.U32();
-    if (!n || *n > 64) return;
-    for (uint64_t k = 0; k < *n; ++k) field(pcdata_at + 4 * k);
-  };
+  PcTableRefs refs(t);
+  const size_t pctab_size = refs.pctab_size();
+  if (pctab_size == 0) return;
+  const uint64_t at = tab_off + t.header.pctab_off;
   Bits starts(pctab_size), claimed(pctab_size);
   for (size_t i = 0; i < t.funcs.size(); ++i) {
-    for_each_table(i, [&](size_t off) { starts.Set(off); });
+    refs.ForEach(i, [&](size_t off) { starts.Set(off); });
   }
   for (size_t i = 0; i < t.funcs.size(); ++i) {
-    for_each_table(i, [&](size_t off) {
+    refs.ForEach(i, [&](size_t off) {
       if (claimed.Test(off)) return;
       claimed.Set(off);
-      const size_t end = starts.Next(off + 1);
-      emit(tab_off + h.pctab_off + off, tab_off + h.pctab_off + end, of_func[i]);
+      emit(at + off, at + starts.Next(off + 1), of_func[i]);
     });
   }
+}
+
+// EmitPcTables in one pass, for tables laid out as the linker writes them: the distinct tables
+// a function is first to reference follow all tables of the functions before it (in some order
+// of their own), so that a table not seen before lies past every table seen before and runs to
+// the next such table. Returns false, part-way, when the table breaks that order; what was
+// emitted by then must be discarded.
+template <typename Emit>
+bool EmitPcTablesInOrder(const FunctionTable& t, const std::vector<uint32_t>& of_func,
+                         uint64_t tab_off, const Emit& emit) {
+  PcTableRefs refs(t);
+  const size_t pctab_size = refs.pctab_size();
+  if (pctab_size == 0) return true;
+  const uint64_t at = tab_off + t.header.pctab_off;
+  Bits starts(pctab_size);
+  bool pending = false;
+  size_t last = 0;
+  uint32_t last_id = 0;
+  size_t offs[3 + 64];
+  for (size_t i = 0; i < t.funcs.size(); ++i) {
+    size_t n = 0;
+    refs.ForEach(i, [&](size_t off) { offs[n++] = off; });
+    for (size_t k = 1; k < n; ++k) {  // a handful each: insertion sort
+      const size_t v = offs[k];
+      size_t j = k;
+      for (; j > 0 && offs[j - 1] > v; --j) offs[j] = offs[j - 1];
+      offs[j] = v;
+    }
+    for (size_t k = 0; k < n; ++k) {
+      const size_t off = offs[k];
+      if (pending && off <= last) {
+        // Shared with an earlier function (or listed twice); else a new table out of order.
+        if (!starts.Test(off)) return false;
+        continue;
+      }
+      if (pending) emit(at + last, at + off, last_id);
+      starts.Set(off);
+      pending = true;
+      last = off;
+      last_id = of_func[i];
+    }
+  }
+  if (pending) emit(at + last, at + pctab_size, last_id);
+  return true;
 }
 
 SizeNode Leaf(std::string name, SizeNodeKind kind, uint64_t bytes) {
@@ -290,14 +368,21 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
         const auto& of = ix.of_func;
         // Names, records, functab slots and pc tables live in disjoint sub-tables (1.16+): each
         // stream is clipped on its own, then the sum is checked against the table's size.
-        std::vector<std::pair<uint32_t, uint32_t>> recs;  // (func_offset, function index)
-        recs.reserve(nfuncs);
-        PrefaultForWrite(recs.data(), nfuncs * sizeof(recs[0]));
+        // The linker lays records out in function order: then the records are the functions
+        // themselves, else they are sorted first.
+        bool recs_in_order = true;
         for (size_t i = 0; i < nfuncs; ++i) {
-          recs.push_back({fs[i].func_offset, static_cast<uint32_t>(i)});
           funcs[of[i]] += 1;
+          if (i > 0) recs_in_order &= fs[i - 1].func_offset < fs[i].func_offset;
         }
-        if (!std::is_sorted(recs.begin(), recs.end())) std::sort(recs.begin(), recs.end());
+        std::vector<std::pair<uint32_t, uint32_t>> recs;  // (func_offset, function index)
+        if (!recs_in_order) {
+          recs.reserve(nfuncs);
+          for (size_t i = 0; i < nfuncs; ++i) {
+            recs.push_back({fs[i].func_offset, static_cast<uint32_t>(i)});
+          }
+          std::sort(recs.begin(), recs.end());
+        }
         auto names = [&](const auto& emit) {
           // Functions may share a name string; each is counted once, for the first.
           uint64_t lo = UINT64_MAX, hi = 0;
@@ -314,8 +399,16 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
           }
         };
         auto records = [&](const auto& emit) {
+          // Each record runs up to the next one; the last: its fixed part only.
+          if (recs_in_order) {
+            for (size_t i = 0; i < nfuncs; ++i) {
+              const uint64_t off = fs[i].func_offset;
+              const uint64_t end_rec = i + 1 < nfuncs ? fs[i + 1].func_offset : off + 40;
+              emit(tab_off + off, tab_off + end_rec, of[i]);
+            }
+            return;
+          }
           for (size_t i = 0; i < recs.size(); ++i) {
-            // up to the next record; the last record: its fixed part only
             uint64_t end_rec = i + 1 < recs.size() ? recs[i + 1].first : recs[i].first + 40;
             emit(tab_off + recs[i].first, tab_off + end_rec, of[recs[i].second]);
           }
@@ -330,12 +423,24 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
         };
         auto pcs = [&](const auto& emit) { EmitPcTables(*table, of, tab_off, emit); };
         const bool disjoint = table->header.version != PclntabVersion::kGo12;
+        bool in_order = true;
         uint64_t got = 0;
         if (disjoint) {
           got += AttributeDisjoint(names, tab_off, tab_end, &bytes);
           got += AttributeStream(records, tab_off, tab_end, &bytes);
           got += AttributeStream(slots, tab_off, tab_end, &bytes);
-          got += AttributeDisjoint(pcs, tab_off, tab_end, &bytes);
+          std::vector<uint64_t> pc_bytes(bytes.size());
+          uint64_t pc_got = AttributeDisjoint(
+              [&](const auto& emit) {
+                if (!EmitPcTablesInOrder(*table, of, tab_off, emit)) in_order = false;
+              },
+              tab_off, tab_end, &pc_bytes);
+          if (!in_order) {
+            std::fill(pc_bytes.begin(), pc_bytes.end(), 0);
+            pc_got = AttributeDisjoint(pcs, tab_off, tab_end, &pc_bytes);
+          }
+          for (size_t id = 0; id < bytes.size(); ++id) bytes[id] += pc_bytes[id];
+          got += pc_got;
         }
         if (!disjoint || got > tab_end - tab_off) {
           // Overlapping sub-tables (1.2 layout, or a damaged table): clip everything together.
@@ -381,5 +486,27 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
   SortChildren(&root);
   return root;
 }
+
+namespace size_map_internal {
+
+std::optional<std::vector<uint64_t>> PcTableBytesOnePass(const FunctionTable& t,
+                                                         const PackageIndex& ix) {
+  std::vector<uint64_t> bytes(ix.package.size());
+  bool in_order = true;
+  AttributeDisjoint(
+      [&](const auto& emit) { in_order = EmitPcTablesInOrder(t, ix.of_func, 0, emit); }, 0,
+      UINT64_MAX, &bytes);
+  if (!in_order) return std::nullopt;
+  return bytes;
+}
+
+std::vector<uint64_t> PcTableBytesGeneral(const FunctionTable& t, const PackageIndex& ix) {
+  std::vector<uint64_t> bytes(ix.package.size());
+  AttributeDisjoint([&](const auto& emit) { EmitPcTables(t, ix.of_func, 0, emit); }, 0, UINT64_MAX,
+                    &bytes);
+  return bytes;
+}
+
+}  // namespace size_map_internal
 
 }  // namespace barekit::gobin

@@ -6,6 +6,7 @@
 #define GOBIN_SIZE_MAP_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,16 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
 // index when `table` is null).
 SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
                       const PackageIndex& ix);
+
+// The two ways BuildSizeMap splits pctab among packages, exposed so that tests can hold them
+// to each other: pctab bytes per package id (ix.of_func), at offsets from the table start.
+namespace size_map_internal {
+// One pass, for tables in the linker's layout; nullopt when `t` is not in that layout.
+std::optional<std::vector<uint64_t>> PcTableBytesOnePass(const FunctionTable& t,
+                                                         const PackageIndex& ix);
+// Any layout: two passes and two bit sets over pctab.
+std::vector<uint64_t> PcTableBytesGeneral(const FunctionTable& t, const PackageIndex& ix);
+}  // namespace size_map_internal
 
 }  // namespace barekit::gobin
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -62,13 +63,16 @@ TEST(SizeMap, OverlappingSectionsAndGapsCountEachByteOnce) {
 
 // Real binaries: the tree adds up to the file size (stat(2) is the oracle), and the code
 // sections' package bytes equal the function sizes inside them.
-TEST(SizeMapCorpus, TotalsEqualFileSizeAndFunctionSizes) {
+// Calls fn(path, obj) for every single-object executable of 100 KB or more among the fixtures
+// and the corpus; returns how many.
+template <typename Fn>
+int ForEachCorpusObject(const Fn& fn) {
   std::vector<std::string> dirs;
   const char* fx = std::getenv("BAREKIT_FIXTURES");
   dirs.push_back(fx != nullptr ? fx : std::string(BAREKIT_SOURCE_DIR) + "/build/fixtures");
   const char* cp = std::getenv("BAREKIT_CORPUS");
   dirs.push_back(cp != nullptr ? cp : std::string(std::getenv("HOME")) + "/.cache/barekit-corpus");
-  int checked = 0;
+  int seen = 0;
   for (const std::string& dir : dirs) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) continue;
@@ -77,33 +81,83 @@ TEST(SizeMapCorpus, TotalsEqualFileSizeAndFunctionSizes) {
       if (ec || !it->is_regular_file(ec) || it->file_size(ec) < 100000) continue;
       const std::string path = it->path().string();
       auto file = MappedFile::Open(path);
-      ASSERT_TRUE(file.ok());
+      EXPECT_TRUE(file.ok()) << path;
+      if (!file.ok()) continue;
       auto objs = exe::OpenObject(file->bytes());
       if (!objs.ok() || objs->size() != 1) continue;
-      const exe::ObjectFile& obj = objs->front();
-      auto t = ReadFunctionTable(obj);
-      const FunctionTable* tp = t.ok() ? &*t : nullptr;
-      SizeNode root = BuildSizeMap(obj, tp, nullptr);
-      struct stat st;
-      ASSERT_EQ(stat(path.c_str(), &st), 0);
-      EXPECT_EQ(root.file_bytes, static_cast<uint64_t>(st.st_size)) << path;
-      ExpectSumsHold(root, path);
-      if (tp != nullptr) {
-        uint64_t code = 0;
-        for (const SizeNode& s : root.children) {
-          bool exec = false;
-          for (const exe::Section& sec : obj.sections) {
-            if (sec.executable && s.name.ends_with(std::string(sec.name))) exec = true;
-          }
-          if (exec) code += PackageBytes(s);
-        }
-        PackageReport rep = SizeByPackage(*tp, nullptr);
-        EXPECT_EQ(code, rep.total_code_bytes) << path;
-      }
-      ++checked;
+      fn(path, objs->front());
+      ++seen;
     }
   }
+  return seen;
+}
+
+TEST(SizeMapCorpus, TotalsEqualFileSizeAndFunctionSizes) {
+  int checked = ForEachCorpusObject([](const std::string& path, const exe::ObjectFile& obj) {
+    auto t = ReadFunctionTable(obj);
+    const FunctionTable* tp = t.ok() ? &*t : nullptr;
+    SizeNode root = BuildSizeMap(obj, tp, nullptr);
+    struct stat st;
+    EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+    EXPECT_EQ(root.file_bytes, static_cast<uint64_t>(st.st_size)) << path;
+    ExpectSumsHold(root, path);
+    if (tp != nullptr) {
+      uint64_t code = 0;
+      for (const SizeNode& s : root.children) {
+        bool exec = false;
+        for (const exe::Section& sec : obj.sections) {
+          if (sec.executable && s.name.ends_with(std::string(sec.name))) exec = true;
+        }
+        if (exec) code += PackageBytes(s);
+      }
+      PackageReport rep = SizeByPackage(*tp, nullptr);
+      EXPECT_EQ(code, rep.total_code_bytes) << path;
+    }
+  });
   if (checked == 0) GTEST_SKIP() << "no fixtures or corpus";
+}
+
+// The one-pass split of pctab must give what the general two-pass one gives, on every real table
+// it accepts; and it must refuse a table whose functions' tables are out of the linker's order.
+TEST(SizeMapCorpus, OnePassPcTablesMatchTheGeneralMethod) {
+  int one_pass = 0, refused = 0;
+  ForEachCorpusObject([&](const std::string& path, const exe::ObjectFile& obj) {
+    auto t = ReadFunctionTable(obj);
+    if (!t.ok() || t->header.version == PclntabVersion::kGo12 || t->funcs.size() < 3) return;
+    const PackageIndex ix = IndexPackages(*t, nullptr);
+    const std::vector<uint64_t> general = size_map_internal::PcTableBytesGeneral(*t, ix);
+    auto fast = size_map_internal::PcTableBytesOnePass(*t, ix);
+    EXPECT_TRUE(fast.has_value()) << path << ": a linker-written table was refused";
+    if (!fast) return;
+    EXPECT_EQ(*fast, general) << path;
+    ++one_pass;
+
+    // Swap the pcsp offsets of the second and the last function: the last function's table
+    // now comes first, before tables of the functions between. Both methods still count every
+    // pctab byte referenced; only the general one may be used for it.
+    std::vector<std::byte> copy(t->data.begin(), t->data.end());
+    FunctionTable moved = *t;
+    moved.data = copy;
+    const uint64_t pcsp = moved.header.version >= PclntabVersion::kGo118
+                              ? 16
+                              : 16 + static_cast<uint64_t>(moved.header.ptr_size) - 4;
+    const uint64_t a = moved.funcs[1].func_offset + pcsp;
+    const uint64_t b = moved.funcs.back().func_offset + pcsp;
+    uint32_t va, vb;
+    std::memcpy(&va, &copy[a], 4);
+    std::memcpy(&vb, &copy[b], 4);
+    if (va == 0 || vb == 0 || va == vb) return;
+    std::memcpy(&copy[a], &vb, 4);
+    std::memcpy(&copy[b], &va, 4);
+    EXPECT_FALSE(size_map_internal::PcTableBytesOnePass(moved, ix).has_value()) << path;
+    uint64_t sum_before = 0, sum_after = 0;
+    for (uint64_t v : general) sum_before += v;
+    for (uint64_t v : size_map_internal::PcTableBytesGeneral(moved, ix)) sum_after += v;
+    EXPECT_EQ(sum_before, sum_after) << path;
+    ++refused;
+  });
+  if (one_pass == 0) GTEST_SKIP() << "no fixtures or corpus";
+  EXPECT_GT(refused, 0);
 }
 
 }  // namespace
