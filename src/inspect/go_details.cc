@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <memory>
 
 namespace barekit::inspect {
 namespace {
@@ -18,8 +20,8 @@ double Percent(uint64_t part, uint64_t whole) {
   return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
 }
 
-void SizeTreeText(const gobin::SizeNode& n, uint64_t total, int depth, std::string* out) {
-  fmt::format_to(std::back_inserter(*out), "{:>12} {:>6.2f}%  {:{}}{}{}\n", n.file_bytes,
+void SizeTreeText(const gobin::SizeNode& n, uint64_t total, int depth, fmt::memory_buffer* out) {
+  fmt::format_to(fmt::appender(*out), "{:>12} {:>6.2f}%  {:{}}{}{}\n", n.file_bytes,
                  Percent(n.file_bytes, total), "", depth * 2, n.name,
                  n.estimate ? "  (estimate)" : "");
   for (const auto& c : n.children) SizeTreeText(c, total, depth + 1, out);
@@ -38,47 +40,75 @@ std::string FunctionsHeader(const gobin::FunctionTable& t, uint64_t count) {
   return out;
 }
 
+// Room a listing line needs beyond its package and name: "  0x" + 16 hex digits + " " + a size
+// (10 digits at most, right-aligned in 9 columns) + "  " + padding to 32 + " " + "\n".
+constexpr size_t kLineFixed = 4 + 16 + 1 + 10 + 2 + 32 + 1 + 1;
+
+bool IsAscii(std::string_view s) {
+  uint64_t any = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    any |= w;
+  }
+  for (; i < s.size(); ++i) any |= static_cast<unsigned char>(s[i]);
+  return (any & 0x8080808080808080ULL) == 0;
+}
+
 // One listing line, "  {:#018x} {:>9}  {:<32} {}\n" of entry, size, package ("-" when none) and
-// name, formatted by hand: fmt's parsing and padding cost more than the rest of a listing.
-// A package with non-ASCII bytes goes through fmt, whose padding counts display width.
-void AppendFunctionLine(const gobin::Function& f, std::string* out) {
-  std::string_view pkg = f.package();
-  if (pkg.empty()) pkg = "-";
-  for (char c : pkg) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
-      fmt::format_to(std::back_inserter(*out), "  {:#018x} {:>9}  {:<32} {}\n", f.entry, f.size,
-                     pkg, f.name);
-      return;
-    }
-  }
-  char buf[96];
-  char* p = buf;
+// name, written at `p` by hand: fmt's parsing and padding cost more than the rest of a listing.
+// The caller guarantees kLineFixed + pkg.size() + f.name.size() bytes of room and an ASCII
+// package (fmt pads other text by display width). Returns the end of the line.
+char* FormatFunctionLine(const gobin::Function& f, std::string_view pkg, char* p) {
+  static constexpr char kHex[] = "0123456789abcdef";
   std::memcpy(p, "  0x", 4);
-  p += 4;
-  char hex[16];
-  char* hex_end = std::to_chars(hex, hex + sizeof hex, f.entry, 16).ptr;
-  const auto digits = static_cast<size_t>(hex_end - hex);
-  std::memset(p, '0', 16 - digits);
-  std::memcpy(p + (16 - digits), hex, digits);
-  p += 16;
-  *p++ = ' ';
-  char dec[16];
-  char* dec_end = std::to_chars(dec, dec + sizeof dec, f.size).ptr;
-  const auto ddigits = static_cast<size_t>(dec_end - dec);
-  if (ddigits < 9) {
-    std::memset(p, ' ', 9 - ddigits);
-    p += 9 - ddigits;
+  uint64_t v = f.entry;
+  for (int i = 19; i >= 4; --i) {
+    p[i] = kHex[v & 15];
+    v >>= 4;
   }
-  std::memcpy(p, dec, ddigits);
-  p += ddigits;
+  p[20] = ' ';
+  p += 21;
+  char dec[10];
+  size_t n = 0;
+  uint32_t size = f.size;
+  do {
+    dec[9 - n++] = static_cast<char>('0' + size % 10);
+    size /= 10;
+  } while (size != 0);
+  if (n < 9) {
+    std::memset(p, ' ', 9);
+    p += 9 - n;
+  }
+  std::memcpy(p, dec + 10 - n, n);
+  p += n;
+  std::memset(p, ' ', 2 + 32);
+  std::memcpy(p + 2, pkg.data(), pkg.size());
+  p += 2 + std::max<size_t>(32, pkg.size());
   *p++ = ' ';
-  *p++ = ' ';
-  out->append(buf, static_cast<size_t>(p - buf));
-  out->append(pkg);
-  if (pkg.size() < 32) out->append(32 - pkg.size(), ' ');
-  out->push_back(' ');
-  out->append(f.name);
-  out->push_back('\n');
+  std::memcpy(p, f.name.data(), f.name.size());
+  p += f.name.size();
+  *p++ = '\n';
+  return p;
+}
+
+std::string_view PackageColumn(const gobin::Function& f) {
+  std::string_view pkg = f.package();
+  return pkg.empty() ? std::string_view("-") : pkg;
+}
+
+void AppendFunctionLine(const gobin::Function& f, std::string* out) {
+  const std::string_view pkg = PackageColumn(f);
+  if (!IsAscii(pkg)) {
+    fmt::format_to(std::back_inserter(*out), "  {:#018x} {:>9}  {:<32} {}\n", f.entry, f.size, pkg,
+                   f.name);
+    return;
+  }
+  const size_t at = out->size();
+  out->resize(at + kLineFixed + pkg.size() + f.name.size());
+  char* end = FormatFunctionLine(f, pkg, out->data() + at);
+  out->resize(static_cast<size_t>(end - out->data()));
 }
 
 }  // namespace
@@ -112,32 +142,50 @@ std::string FunctionsToText(const GoDetails& d) {
 
 namespace {
 
-// The listing on its way out: lines gather in `buf` and go to `out` in large writes.
+// The listing on its way out: lines are formatted straight into one buffer that goes to `out`
+// in large writes.
 struct FunctionStream {
-  static constexpr size_t kChunk = 128 << 10;
+  static constexpr size_t kChunk = 64 << 10;
   std::FILE* out;
-  std::string buf;
+  std::unique_ptr<char[]> buf = std::make_unique_for_overwrite<char[]>(kChunk);
+  size_t used = 0;
 
   void Flush() {
-    std::fwrite(buf.data(), 1, buf.size(), out);
-    buf.clear();
+    std::fwrite(buf.get(), 1, used, out);
+    used = 0;
+  }
+  void Append(std::string_view s) {
+    if (s.size() > kChunk - used) Flush();
+    if (s.size() > kChunk) {
+      std::fwrite(s.data(), 1, s.size(), out);
+      return;
+    }
+    std::memcpy(buf.get() + used, s.data(), s.size());
+    used += s.size();
   }
   static void Begin(void* ctx, const gobin::FunctionTable& t) {
-    auto* s = static_cast<FunctionStream*>(ctx);
-    s->buf += FunctionsHeader(t, t.header.nfunc);
+    static_cast<FunctionStream*>(ctx)->Append(FunctionsHeader(t, t.header.nfunc));
   }
   static void Visit(void* ctx, const gobin::Function& f) {
     auto* s = static_cast<FunctionStream*>(ctx);
-    AppendFunctionLine(f, &s->buf);
-    if (s->buf.size() >= kChunk) s->Flush();
+    const std::string_view pkg = PackageColumn(f);
+    const size_t need = kLineFixed + pkg.size() + f.name.size();
+    if (need > kChunk - s->used) s->Flush();
+    if (need > kChunk || !IsAscii(pkg)) {  // a name of tens of KB, or a non-ASCII package
+      std::string line;
+      AppendFunctionLine(f, &line);
+      s->Append(line);
+      return;
+    }
+    s->used =
+        static_cast<size_t>(FormatFunctionLine(f, pkg, s->buf.get() + s->used) - s->buf.get());
   }
 };
 
 }  // namespace
 
 void StreamFunctionsText(const SliceReport& slice, std::FILE* out) {
-  FunctionStream s{out, {}};
-  s.buf.reserve(FunctionStream::kChunk + (64 << 10));
+  FunctionStream s{out};
   gobin::ReadOptions ro;
   // The slice's bytes are InspectFile's read-only file mapping: records and names already
   // printed may leave the resident set.
@@ -149,42 +197,45 @@ void StreamFunctionsText(const SliceReport& slice, std::FILE* out) {
   if (!t.ok()) {
     // Nothing is written before a whole chunk gathered: a small broken table prints the error
     // alone, as FunctionsToText does.
-    s.buf.clear();
-    s.buf += "  functions: " + t.status().message() + "\n";
+    s.used = 0;
+    s.Append("  functions: " + t.status().message() + "\n");
   }
   s.Flush();
 }
 
 std::string PackagesToText(const GoDetails& d) {
-  std::string out;
   if (!d.packages) return "  packages: " + d.table_error + "\n";
+  // fmt's own buffer, written through fmt::appender: formatting into a std::string through
+  // std::back_inserter goes through an intermediate buffer, and a size tree has thousands of
+  // lines.
+  fmt::memory_buffer out;
   const gobin::PackageReport& p = *d.packages;
-  fmt::format_to(std::back_inserter(out), "  {:>12} {:>7} {:>7}  {:<44} {}\n", "code bytes", "%",
+  fmt::format_to(fmt::appender(out), "  {:>12} {:>7} {:>7}  {:<44} {}\n", "code bytes", "%",
                  "funcs", "package", "module");
   for (const auto& pk : p.packages) {
-    fmt::format_to(std::back_inserter(out), "  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n", pk.code_bytes,
+    fmt::format_to(fmt::appender(out), "  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n", pk.code_bytes,
                    Percent(pk.code_bytes, p.total_code_bytes), pk.functions, pk.package, pk.module);
   }
-  fmt::format_to(std::back_inserter(out), "\n  {:>12} {:>7} {:>7}  {:<44} {}\n", "code bytes", "%",
+  fmt::format_to(fmt::appender(out), "\n  {:>12} {:>7} {:>7}  {:<44} {}\n", "code bytes", "%",
                  "funcs", "module", "packages");
   for (const auto& m : p.modules) {
-    fmt::format_to(std::back_inserter(out), "  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n", m.code_bytes,
+    fmt::format_to(fmt::appender(out), "  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n", m.code_bytes,
                    Percent(m.code_bytes, p.total_code_bytes), m.functions,
                    m.module + " (" + std::string(gobin::ModuleKindName(m.kind)) + ")", m.packages);
   }
-  fmt::format_to(std::back_inserter(out), "  {:>12} {:>7} {:>7}  total ({} packages, {} modules)\n",
+  fmt::format_to(fmt::appender(out), "  {:>12} {:>7} {:>7}  total ({} packages, {} modules)\n",
                  p.total_code_bytes, "100.00%", p.total_functions, p.packages.size(),
                  p.modules.size());
-  return out;
+  return fmt::to_string(out);
 }
 
 std::string SizeToText(const GoDetails& d, uint64_t file_size) {
-  std::string out;
-  if (!d.size) return out;
-  fmt::format_to(std::back_inserter(out), "  {:>12} {:>7}  {}\n", "file bytes", "%",
+  if (!d.size) return {};
+  fmt::memory_buffer out;
+  fmt::format_to(fmt::appender(out), "  {:>12} {:>7}  {}\n", "file bytes", "%",
                  "section > module > package");
   SizeTreeText(*d.size, file_size, 0, &out);
-  return out;
+  return fmt::to_string(out);
 }
 
 Json FunctionTableToJson(const gobin::FunctionTable& t, bool with_functions) {
