@@ -5,11 +5,14 @@
 //   pclntab_bench size FILE        the --size tree
 //   pclntab_bench packages+size FILE  both (what `inspect --packages --size` computes)
 //   pclntab_bench version FILE     Go version / GOOS / GOARCH recovered without build info
+#include <malloc.h>
+
 #include <cstdio>
 #include <string>
 #include <string_view>
 
 #include "base/mapped_file.h"
+#include "base/page_hints.h"
 #include "exe/object_file.h"
 #include "fmt/format.h"
 #include "gobin/buildinfo.h"
@@ -70,6 +73,13 @@ int main(int argc, char** argv) {
     std::fwrite(sink.buf.data(), 1, sink.buf.size(), stdout);
     if (!t.ok()) return Fail(path, t.status());
     return 0;
+  }
+  if (mode != "version") {
+    // As `barekit inspect --packages/--size` sets up its heap: large blocks from the heap, not
+    // their own mappings, and the next 4 MB of it in transparent huge pages.
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    BackHeapWithHugePages(4 << 20);
   }
   auto table = gobin::ReadFunctionTable(obj);
   if (mode == "info") {
