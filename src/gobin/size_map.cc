@@ -185,7 +185,7 @@ class PcTableRefs {
     if (!r_.Seek(rec + npcdata_at_)) return;
     auto n = r_.U32();
     if (!n || *n > 64) return;
-    if (rec + pcdata_at_ + 4 * *n <= size) {
+    if (rec + pcdata_at_ + uint64_t{4} * *n <= size) {
       for (uint64_t k = 0; k < *n; ++k) use(LoadUint(p + pcdata_at_ + 4 * k, 4, e));
     } else {
       for (uint64_t k = 0; k < *n; ++k) field(pcdata_at_ + 4 * k);

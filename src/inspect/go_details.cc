@@ -62,7 +62,10 @@ bool IsAscii(std::string_view s) {
 // package (fmt pads other text by display width). Returns the end of the line.
 char* FormatFunctionLine(const gobin::Function& f, std::string_view pkg, char* p) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::memcpy(p, "  0x", 4);
+  p[0] = ' ';
+  p[1] = ' ';
+  p[2] = '0';
+  p[3] = 'x';
   uint64_t v = f.entry;
   for (int i = 19; i >= 4; --i) {
     p[i] = kHex[v & 15];
