@@ -22,7 +22,7 @@ namespace barekit {
 namespace {
 
 // AnonHugePages of the mapping that holds `p`, from /proc/self/smaps (the kernel is the oracle).
-uint64_t AnonHugeKbAt(const void* p) {
+[[maybe_unused]] uint64_t AnonHugeKbAt(const void* p) {
   std::ifstream in("/proc/self/smaps");
   std::string line;
   bool inside = false;
@@ -42,7 +42,7 @@ uint64_t AnonHugeKbAt(const void* p) {
   return 0;
 }
 
-bool TransparentHugePagesOnRequest() {
+[[maybe_unused]] bool TransparentHugePagesOnRequest() {
   std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
   std::string s;
   std::getline(in, s);
