@@ -149,7 +149,7 @@ class Bits {
 // pctab (1.16+ tables; none for 1.2).
 class PcTableRefs {
  public:
-  explicit PcTableRefs(const FunctionTable& t) : t_(t), r_(t.data, t.header.endian) {
+  explicit PcTableRefs(const FunctionTable& t) : t_(t) {
     const PclntabHeader& h = t.header;
     if (h.version == PclntabVersion::kGo12 || h.pctab_off >= h.functab_off) return;
     pctab_size_ = static_cast<size_t>(h.functab_off - h.pctab_off);
@@ -162,39 +162,26 @@ class PcTableRefs {
   }
   size_t pctab_size() const { return pctab_size_; }  // 0: no pc tables to attribute
 
-  // Calls fn(offset) for every table function i references.
+  // Calls fn(offset) for every table function i references. A field past the table's end is
+  // skipped; without the pcdata count, so are the pcdata offsets.
   template <typename Fn>
-  void ForEach(size_t i, const Fn& fn) {
+  void ForEach(size_t i, const Fn& fn) const {
     const uint64_t rec = t_.funcs[i].func_offset;
-    const uint64_t size = t_.data.size();
-    auto use = [&](uint64_t off) {
-      if (off != 0 && off < pctab_size_) fn(static_cast<size_t>(off));
+    auto field = [&](uint64_t at) -> std::optional<uint64_t> {
+      if (rec + at + 4 > t_.data.size()) return std::nullopt;
+      return LoadUint(t_.data.data() + rec + at, 4, t_.header.endian);
     };
-    auto field = [&](uint64_t at) {
-      if (!r_.Seek(rec + at)) return;
-      if (auto off = r_.U32()) use(*off);
+    auto use = [&](std::optional<uint64_t> off) {
+      if (off && *off != 0 && *off < pctab_size_) fn(static_cast<size_t>(*off));
     };
-    // A record inside the table (every one, in a sound table) is read without a check per field.
-    const Endian e = t_.header.endian;
-    const std::byte* p = t_.data.data() + rec;
-    if (rec + pcdata_at_ <= size) {
-      for (uint64_t f = 0; f < 3; ++f) use(LoadUint(p + pcsp_at_ + 4 * f, 4, e));
-    } else {
-      for (uint64_t f = 0; f < 3; ++f) field(pcsp_at_ + 4 * f);
-    }
-    if (!r_.Seek(rec + npcdata_at_)) return;
-    auto n = r_.U32();
+    for (uint64_t f = 0; f < 3; ++f) use(field(pcsp_at_ + 4 * f));
+    const std::optional<uint64_t> n = field(npcdata_at_);
     if (!n || *n > 64) return;
-    if (rec + pcdata_at_ + uint64_t{4} * *n <= size) {
-      for (uint64_t k = 0; k < *n; ++k) use(LoadUint(p + pcdata_at_ + 4 * k, 4, e));
-    } else {
-      for (uint64_t k = 0; k < *n; ++k) field(pcdata_at_ + 4 * k);
-    }
+    for (uint64_t k = 0; k < *n; ++k) use(field(pcdata_at_ + 4 * k));
   }
 
  private:
   const FunctionTable& t_;
-  ByteReader r_;
   size_t pctab_size_ = 0;
   uint64_t pcsp_at_ = 0, npcdata_at_ = 0, pcdata_at_ = 0;
 };
@@ -265,6 +252,29 @@ bool EmitPcTablesInOrder(const FunctionTable& t, const std::vector<uint32_t>& of
   }
   if (pending) emit(at + last, at + pctab_size, last_id);
   return true;
+}
+
+// pctab bytes per package id, clipped to [lo, hi) and added to *bytes; returns the bytes
+// attributed. The one-pass split when the table is in the linker's order, else the general one;
+// `one_pass_only` reports such a table as nullopt instead (for tests that compare the two).
+std::optional<uint64_t> AttributePcTables(const FunctionTable& t, const std::vector<uint32_t>& of,
+                                          uint64_t tab_off, uint64_t lo, uint64_t hi,
+                                          std::vector<uint64_t>* bytes,
+                                          bool one_pass_only = false) {
+  // Into a scratch vector first: a table found out of order part-way has emitted some already.
+  std::vector<uint64_t> local(bytes->size());
+  bool in_order = true;
+  uint64_t got = AttributeDisjoint(
+      [&](const auto& emit) { in_order = EmitPcTablesInOrder(t, of, tab_off, emit); }, lo, hi,
+      &local);
+  if (!in_order) {
+    if (one_pass_only) return std::nullopt;
+    std::fill(local.begin(), local.end(), 0);
+    got = AttributeDisjoint([&](const auto& emit) { EmitPcTables(t, of, tab_off, emit); }, lo, hi,
+                            &local);
+  }
+  for (size_t id = 0; id < local.size(); ++id) (*bytes)[id] += local[id];
+  return got;
 }
 
 SizeNode Leaf(std::string name, SizeNodeKind kind, uint64_t bytes) {
@@ -423,24 +433,12 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
         };
         auto pcs = [&](const auto& emit) { EmitPcTables(*table, of, tab_off, emit); };
         const bool disjoint = table->header.version != PclntabVersion::kGo12;
-        bool in_order = true;
         uint64_t got = 0;
         if (disjoint) {
           got += AttributeDisjoint(names, tab_off, tab_end, &bytes);
           got += AttributeStream(records, tab_off, tab_end, &bytes);
           got += AttributeStream(slots, tab_off, tab_end, &bytes);
-          std::vector<uint64_t> pc_bytes(bytes.size());
-          uint64_t pc_got = AttributeDisjoint(
-              [&](const auto& emit) {
-                if (!EmitPcTablesInOrder(*table, of, tab_off, emit)) in_order = false;
-              },
-              tab_off, tab_end, &pc_bytes);
-          if (!in_order) {
-            std::fill(pc_bytes.begin(), pc_bytes.end(), 0);
-            pc_got = AttributeDisjoint(pcs, tab_off, tab_end, &pc_bytes);
-          }
-          for (size_t id = 0; id < bytes.size(); ++id) bytes[id] += pc_bytes[id];
-          got += pc_got;
+          got += *AttributePcTables(*table, of, tab_off, tab_off, tab_end, &bytes);
         }
         if (!disjoint || got > tab_end - tab_off) {
           // Overlapping sub-tables (1.2 layout, or a damaged table): clip everything together.
@@ -492,11 +490,9 @@ namespace size_map_internal {
 std::optional<std::vector<uint64_t>> PcTableBytesOnePass(const FunctionTable& t,
                                                          const PackageIndex& ix) {
   std::vector<uint64_t> bytes(ix.package.size());
-  bool in_order = true;
-  AttributeDisjoint(
-      [&](const auto& emit) { in_order = EmitPcTablesInOrder(t, ix.of_func, 0, emit); }, 0,
-      UINT64_MAX, &bytes);
-  if (!in_order) return std::nullopt;
+  if (!AttributePcTables(t, ix.of_func, 0, 0, UINT64_MAX, &bytes, /*one_pass_only=*/true)) {
+    return std::nullopt;
+  }
   return bytes;
 }
 
