@@ -29,7 +29,8 @@ void PrefaultForWrite(const void* p, size_t n);
 // 4 KB pages costs about 8 ms, as one huge page 0.15 ms. Peak memory grows in 2 MB steps, so not
 // for a path that promises a small resident set. Needs malloc to serve such blocks from the heap
 // rather than from their own mappings (mallopt M_MMAP_THRESHOLD above `bytes`); with
-// transparent huge pages off it is only a hint the kernel ignores.
+// transparent huge pages off it is only a hint the kernel ignores. Once per process: only the
+// first call holds the small-page heap below its aligned start.
 void BackHeapWithHugePages(size_t bytes);
 
 }  // namespace barekit

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 #include <memory>
 
@@ -208,9 +207,9 @@ void StreamFunctionsText(const SliceReport& slice, std::FILE* out) {
 
 std::string PackagesToText(const GoDetails& d) {
   if (!d.packages) return "  packages: " + d.table_error + "\n";
-  // fmt's own buffer, written through fmt::appender: formatting into a std::string through
-  // std::back_inserter goes through an intermediate buffer, and a size tree has thousands of
-  // lines.
+  // fmt's own buffer, written through fmt::appender (as SizeToText does): formatting into a
+  // std::string through std::back_inserter goes through an intermediate buffer, and these tables
+  // run to thousands of lines.
   fmt::memory_buffer out;
   const gobin::PackageReport& p = *d.packages;
   fmt::format_to(fmt::appender(out), "  {:>12} {:>7} {:>7}  {:<44} {}\n", "code bytes", "%",
