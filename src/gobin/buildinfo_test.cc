@@ -12,6 +12,7 @@
 
 #include "base/mapped_file.h"
 #include "exe/object_file.h"
+#include "gobin/corpus_testing.h"
 #include "gobin/modinfo.h"
 
 namespace barekit::gobin {
@@ -482,18 +483,6 @@ TEST(ReadGoBuildId, ElfNoteThenTextPrefix) {
 
 // ---------------------------------------------------------------------------------------------
 // Real binaries: the corpus and the fixtures, against `go version -m`.
-
-std::string EnvOr(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : fallback;
-}
-
-std::string CorpusDir() {
-  const char* home = std::getenv("HOME");
-  return EnvOr("BAREKIT_CORPUS", std::string(home ? home : "/root") + "/.cache/barekit-corpus");
-}
-
-std::string FixturesDir() { return EnvOr("BAREKIT_FIXTURES", "/work/main/build/fixtures"); }
 
 std::optional<BuildInfo> ReadFileBuildInfo(const std::string& path, std::string* error) {
   auto mapped = MappedFile::Open(path);

@@ -9,6 +9,7 @@
 
 #include "base/mapped_file.h"
 #include "exe/object_file.h"
+#include "gobin/corpus_testing.h"
 
 namespace barekit::gobin {
 namespace {
@@ -39,9 +40,7 @@ std::string GoVersionOf(const std::string& path) {
 }
 
 TEST(RecoverGoVersion, MatchesGoVersionAndFindsStrippedBuildInfoRows) {
-  const char* env = std::getenv("BAREKIT_CORPUS");
-  std::string dir =
-      env != nullptr ? env : std::string(std::getenv("HOME")) + "/.cache/barekit-corpus";
+  const std::string dir = CorpusDir();
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec) || std::system("go version >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "no corpus under " << dir << " or no go toolchain";

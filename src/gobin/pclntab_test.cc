@@ -10,6 +10,7 @@
 
 #include "base/mapped_file.h"
 #include "exe/object_file.h"
+#include "gobin/corpus_testing.h"
 #include "gobin/moduledata.h"
 
 namespace barekit::gobin {
@@ -281,11 +282,6 @@ TEST(PackageOfFunction, SplitsImportPathFromSymbol) {
 
 // --- real binaries --------------------------------------------------------------------------
 
-std::string EnvOr(const char* name, std::string fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != 0 ? v : fallback;
-}
-
 std::vector<std::string> FilesUnder(const std::string& dir) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -330,7 +326,7 @@ bool SameFunction(std::string_view pc, std::string_view sym, bool macho) {
 // Unstripped fixtures: every pclntab function is a text symbol at the same address, and every
 // function symbol inside the table's text range is a pclntab function.
 TEST(PclntabFixtures, FunctionsMatchSymbolTable) {
-  std::string dir = EnvOr("BAREKIT_FIXTURES", std::string(BAREKIT_SOURCE_DIR) + "/build/fixtures");
+  std::string dir = FixturesDir();
   int checked = 0;
   for (const std::string& path : FilesUnder(dir)) {
     if (path.find("stripped") != std::string::npos) continue;
@@ -371,7 +367,7 @@ TEST(PclntabFixtures, FunctionsMatchSymbolTable) {
 // Go 1.20+ corpus binaries (no Go oracle here): header count, sorted entries inside the text
 // range, printable names, sizes adding up to the text covered.
 TEST(PclntabCorpus, InvariantsHoldOnEveryBinary) {
-  std::string dir = EnvOr("BAREKIT_CORPUS", EnvOr("HOME", "/root") + "/.cache/barekit-corpus");
+  std::string dir = CorpusDir();
   int checked = 0;
   for (const std::string& path : FilesUnder(dir)) {
     auto file = MappedFile::Open(path);
@@ -449,7 +445,7 @@ TEST(PclntabSeeds, FindsTableAndTextBaseEveryWay) {
 // The one-pass visitor form sees exactly what the stored form holds, in order, with the table's
 // facts handed to `begin` first, and stores nothing itself.
 TEST(PclntabFixtures, VisitorSeesEveryFunctionOnce) {
-  std::string dir = EnvOr("BAREKIT_FIXTURES", std::string(BAREKIT_SOURCE_DIR) + "/build/fixtures");
+  std::string dir = FixturesDir();
   struct Seen {
     int begins = 0;
     uint64_t nfunc = 0;

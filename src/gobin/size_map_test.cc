@@ -11,6 +11,7 @@
 
 #include "base/mapped_file.h"
 #include "exe/object_file.h"
+#include "gobin/corpus_testing.h"
 #include "gobin/packages.h"
 
 namespace barekit::gobin {
@@ -67,13 +68,8 @@ TEST(SizeMap, OverlappingSectionsAndGapsCountEachByteOnce) {
 // and the corpus; returns how many.
 template <typename Fn>
 int ForEachCorpusObject(const Fn& fn) {
-  std::vector<std::string> dirs;
-  const char* fx = std::getenv("BAREKIT_FIXTURES");
-  dirs.push_back(fx != nullptr ? fx : std::string(BAREKIT_SOURCE_DIR) + "/build/fixtures");
-  const char* cp = std::getenv("BAREKIT_CORPUS");
-  dirs.push_back(cp != nullptr ? cp : std::string(std::getenv("HOME")) + "/.cache/barekit-corpus");
   int seen = 0;
-  for (const std::string& dir : dirs) {
+  for (const std::string& dir : {FixturesDir(), CorpusDir()}) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) continue;
     for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
