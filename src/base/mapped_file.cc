@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <utility>
 
 #include "base/posix_error.h"
@@ -12,13 +14,16 @@
 namespace barekit {
 
 MappedFile::MappedFile(MappedFile&& o) noexcept
-    : addr_(std::exchange(o.addr_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+    : addr_(std::exchange(o.addr_, nullptr)),
+      size_(std::exchange(o.size_, 0)),
+      fd_(std::move(o.fd_)) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
   if (this != &o) {
     if (addr_ != nullptr) ::munmap(addr_, size_);
     addr_ = std::exchange(o.addr_, nullptr);
     size_ = std::exchange(o.size_, 0);
+    fd_ = std::move(o.fd_);
   }
   return *this;
 }
@@ -41,7 +46,20 @@ Result<MappedFile> MappedFile::Open(const std::string& path) {
   if (p == MAP_FAILED) return PosixError("cannot map", errno);
   f.addr_ = p;
   f.size_ = static_cast<size_t>(st.st_size);
+  f.fd_ = std::move(fd);
   return f;
+}
+
+size_t MappedFile::ReadAt(uint64_t offset, std::span<std::byte> dst) const {
+  size_t done = 0;
+  while (done < dst.size() && offset + done < size_) {
+    const ssize_t n =
+        ::pread(fd_.get(), dst.data() + done, dst.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
 }
 
 }  // namespace barekit
