@@ -148,7 +148,7 @@ void RunFunctionsText(const InspectArgs& a, const std::vector<inspect::WalkedPat
       out = r.slices.size() > 1 ? fmt::format("\n  [{}]\n", s.object.arch) : std::string();
       out += "\n";
       std::fwrite(out.data(), 1, out.size(), stdout);
-      inspect::StreamFunctionsText(s, stdout);
+      inspect::StreamFunctionsText(s, r.mapping.get(), stdout);
       if (!a.packages && !a.size) continue;
       inspect::GoDetails d = inspect::ReadGoDetails(s, flags & ~inspect::kDetailFunctions);
       out.clear();

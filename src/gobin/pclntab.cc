@@ -5,8 +5,13 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <optional>
+#include <span>
+#include <type_traits>
 
 #include "base/checked_math.h"
+#include "base/file_window.h"
 #include "base/page_hints.h"
 #include "fmt/format.h"
 #include "gobin/moduledata.h"
@@ -54,6 +59,21 @@ uint64_t TextOff(uint64_t off, uint64_t text_start, const std::vector<TextSectio
     }
   }
   return text_start + off;
+}
+
+// A word of kW bytes (4 or 8) at p, byte-swapped when the table's order is not the host's.
+template <size_t kW, bool kSwap>
+uint64_t LoadWord(const std::byte* p) {
+  if constexpr (kW == 4) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return kSwap ? __builtin_bswap32(v) : v;
+  } else {
+    static_assert(kW == 8);
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return kSwap ? __builtin_bswap64(v) : v;
+  }
 }
 
 }  // namespace
@@ -254,68 +274,109 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
     t.funcs.reserve(static_cast<size_t>(h.nfunc));
     PrefaultForWrite(t.funcs.data(), t.funcs.capacity() * sizeof(Function));
   }
-  uint64_t prev_raw = h.first_entry_raw;
-  uint64_t released_rec = h.functab_off, released_name = name_base;
-  for (uint64_t i = 0; i < h.nfunc; ++i) {
-    const std::byte* p = ft + static_cast<size_t>(i) * 2 * fs;
-    const uint64_t raw = LoadUint(p, fs, e);
-    const uint64_t funcoff = LoadUint(p + fs, fs, e);
-    const uint64_t next_raw = LoadUint(p + 2 * fs, fs, e);
-    const uint64_t at = h.functab_off + i * 2 * fs;
-    if (raw < prev_raw || next_raw < raw) {
-      return TableError(where, foff, at,
-                        fmt::format("function {} entry {:#x} out of order", i, raw));
-    }
-    prev_raw = raw;
-    auto rec = CheckedAdd(func_base, funcoff);
-    if (!rec || !RangeFits(*rec, entry_field + 4, size)) {
-      return TableError(
-          where, foff, at,
-          fmt::format("function {} record offset {:#x} lies past the table end", i, funcoff));
-    }
-    const std::byte* fp = base + *rec;
-    const uint64_t rec_entry = LoadUint(fp, static_cast<size_t>(entry_field), e);
-    if (rec_entry != raw) {
-      return TableError(
-          where, foff, *rec,
-          fmt::format("function {} record entry {:#x} differs from functab entry {:#x}", i,
-                      rec_entry, raw));
-    }
-    const uint64_t name_off = LoadUint(fp + entry_field, 4, e);
-    auto name = CStringAt(names, name_base + name_off, 1 << 16);
-    if (!name) {
-      return TableError(
-          where, foff, *rec + entry_field,
-          fmt::format("function {} name offset {:#x} outside the name table", i, name_off));
-    }
-    const uint64_t entry = addr_of(raw), end = addr_of(next_raw);
-    if (end < entry || end - entry > UINT32_MAX) {
-      return TableError(where, foff, at,
-                        fmt::format("function {} at {:#x} spans more than 4 GB", i, entry));
-    }
-    Function f;
-    f.entry = entry;
-    f.size = static_cast<uint32_t>(end - entry);
-    f.name = *name;
-    f.func_offset = static_cast<uint32_t>(*rec);
-    if (opts.visit != nullptr) {
-      opts.visit(opts.visit_ctx, f);
-    } else {
-      t.funcs.push_back(f);
-    }
-    const uint64_t name_at = name_base + name_off;
-    if (opts.release_file_pages && (i & 1023) == 1023) {
-      // Records and names are laid out in function order: what lies behind is done.
-      if (*rec > released_rec + (256 << 10)) {
-        ReleaseFilePages(table.subspan(released_rec, *rec - released_rec));
-        released_rec = *rec;
-      }
-      if (name_at > released_name + (256 << 10)) {
-        ReleaseFilePages(table.subspan(released_name, name_at - released_name));
-        released_name = name_at;
-      }
-    }
+  // A one-pass listing reads the functab, the records and the names through three windows
+  // filled with pread (base/file_window.h) rather than faulting in the mapping: the three are
+  // laid out in function order, so each window moves forward. A stored table keeps views into the
+  // mapping, so it reads the mapping directly.
+  const bool windowed = opts.visit != nullptr && opts.file != nullptr;
+  constexpr size_t kWindow = 32 << 10;
+  std::unique_ptr<std::byte[]> window_buf;
+  std::optional<FileWindow> ft_win, rec_win, name_win;
+  if (windowed) {
+    window_buf = std::make_unique_for_overwrite<std::byte[]>(3 * kWindow);
+    ft_win.emplace(opts.file, std::span(window_buf.get(), kWindow));
+    rec_win.emplace(opts.file, std::span(window_buf.get() + kWindow, kWindow));
+    name_win.emplace(opts.file, std::span(window_buf.get() + 2 * kWindow, kWindow));
   }
+  const bool release = opts.release_file_pages && !windowed;
+  const bool single_text = t.text_sections.size() <= 1;
+  // The loop runs once per function, so its loads are specialised for the table's word width
+  // and byte order. Entries and record entries are as wide as a functab word: 4 bytes from 1.18,
+  // the pointer size before.
+  auto decode = [&](auto width, auto swapped) -> Status {
+    constexpr size_t kW = decltype(width)::value;
+    constexpr bool kSwap = decltype(swapped)::value;
+    uint64_t prev_raw = h.first_entry_raw;
+    uint64_t released_rec = h.functab_off, released_name = name_base;
+    for (uint64_t i = 0; i < h.nfunc; ++i) {
+      const std::byte* p = ft + static_cast<size_t>(i) * 2 * kW;
+      if (windowed) p = ft_win->At(p, 3 * kW);
+      const uint64_t raw = LoadWord<kW, kSwap>(p);
+      const uint64_t funcoff = LoadWord<kW, kSwap>(p + kW);
+      const uint64_t next_raw = LoadWord<kW, kSwap>(p + 2 * kW);
+      const uint64_t at = h.functab_off + i * 2 * kW;
+      if (raw < prev_raw || next_raw < raw) [[unlikely]] {
+        return TableError(where, foff, at,
+                          fmt::format("function {} entry {:#x} out of order", i, raw));
+      }
+      prev_raw = raw;
+      auto rec = CheckedAdd(func_base, funcoff);
+      if (!rec || !RangeFits(*rec, kW + 4, size)) [[unlikely]] {
+        return TableError(
+            where, foff, at,
+            fmt::format("function {} record offset {:#x} lies past the table end", i, funcoff));
+      }
+      const std::byte* fp = base + *rec;
+      if (windowed) fp = rec_win->At(fp, kW + 4);
+      const uint64_t rec_entry = LoadWord<kW, kSwap>(fp);
+      if (rec_entry != raw) [[unlikely]] {
+        return TableError(
+            where, foff, *rec,
+            fmt::format("function {} record entry {:#x} differs from functab entry {:#x}", i,
+                        rec_entry, raw));
+      }
+      const uint64_t name_off = LoadWord<4, kSwap>(fp + kW);
+      const uint64_t name_at = name_base + name_off;
+      std::optional<std::string_view> name;
+      if (!windowed) {
+        name = CStringAt(names, name_at, 1 << 16);
+      } else if (name_at < names.size()) {
+        name = name_win->CStringAt(names.data() + name_at, names.data() + names.size(), 1 << 16);
+      }
+      if (!name) [[unlikely]] {
+        return TableError(
+            where, foff, *rec + kW,
+            fmt::format("function {} name offset {:#x} outside the name table", i, name_off));
+      }
+      const uint64_t entry = single_text ? t.text_start * relative + raw : addr_of(raw);
+      const uint64_t end = single_text ? t.text_start * relative + next_raw : addr_of(next_raw);
+      if (end < entry || end - entry > UINT32_MAX) [[unlikely]] {
+        return TableError(where, foff, at,
+                          fmt::format("function {} at {:#x} spans more than 4 GB", i, entry));
+      }
+      Function f;
+      f.entry = entry;
+      f.size = static_cast<uint32_t>(end - entry);
+      f.name = *name;
+      f.func_offset = static_cast<uint32_t>(*rec);
+      if (opts.visit != nullptr) {
+        opts.visit(opts.visit_ctx, f);
+      } else {
+        t.funcs.push_back(f);
+      }
+      if (release && (i & 1023) == 1023) {
+        // Records and names are laid out in function order: what lies behind is done.
+        if (*rec > released_rec + (256 << 10)) {
+          ReleaseFilePages(table.subspan(released_rec, *rec - released_rec));
+          released_rec = *rec;
+        }
+        if (name_at > released_name + (256 << 10)) {
+          ReleaseFilePages(table.subspan(released_name, name_at - released_name));
+          released_name = name_at;
+        }
+      }
+    }
+    return Status::Ok();
+  };
+  using W4 = std::integral_constant<size_t, 4>;
+  using W8 = std::integral_constant<size_t, 8>;
+  const bool swap = (e == Endian::kLittle) != (std::endian::native == std::endian::little);
+  if (entry_field != fs || (fs != 4 && fs != 8)) {
+    return TableError(where, foff, 8, fmt::format("function table word of {} bytes", fs));
+  }
+  Status st = fs == 4 ? (swap ? decode(W4{}, std::true_type{}) : decode(W4{}, std::false_type{}))
+                      : (swap ? decode(W8{}, std::true_type{}) : decode(W8{}, std::false_type{}));
+  if (!st.ok()) return st;
   return t;
 }
 
@@ -523,6 +584,7 @@ Result<FunctionTable> ReadFunctionTable(const exe::ObjectFile& obj, const ReadOp
   opts.assume_magic = assume_magic;
   opts.assume_endian = obj.endian;
   opts.release_file_pages = ropts.release_file_pages;
+  opts.file = ropts.file;
   opts.visit = ropts.visit;
   opts.visit_ctx = ropts.visit_ctx;
   opts.begin = ropts.begin;

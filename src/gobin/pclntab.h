@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/byte_reader.h"
+#include "base/mapped_file.h"
 #include "base/status.h"
 #include "exe/object_file.h"
 
@@ -116,6 +117,11 @@ struct ParseOptions {
   // process's resident set as the parse moves on (they re-fault from the page cache if read
   // again). Keeps a full listing of a large table within a few MB. Never set for heap memory.
   bool release_file_pages = false;
+  // The mapping `table` lies in. With `visit`, the functab, records and names are then read with
+  // pread through small windows (base/file_window.h) instead of through the mapping: cheaper on
+  // the virtual machines barekit runs on, and nothing joins the resident set, so
+  // release_file_pages has nothing to do. A name passed to `visit` is valid during the call only.
+  const MappedFile* file = nullptr;
   // When set, every function goes to visit(visit_ctx, f) in table order instead of into
   // FunctionTable::funcs (which stays empty): a listing in one pass, with no per-function
   // storage. A table that turns out corrupt part-way has had its valid prefix visited.
@@ -134,8 +140,9 @@ struct ParseOptions {
 void AppendGosymLine(const Function& f, std::string* out);
 
 struct ReadOptions {
-  bool release_file_pages = false;  // see ParseOptions
-  FunctionVisitor visit = nullptr;  // see ParseOptions
+  bool release_file_pages = false;   // see ParseOptions
+  const MappedFile* file = nullptr;  // see ParseOptions
+  FunctionVisitor visit = nullptr;   // see ParseOptions
   void* visit_ctx = nullptr;
   void (*begin)(void* ctx, const FunctionTable& t) = nullptr;
 };

@@ -295,6 +295,17 @@ std::vector<std::string> FilesUnder(const std::string& dir) {
   return out;
 }
 
+// Calls fn(path, file, objects) for every file FilesUnder(dir) lists that opens as an object.
+template <typename Fn>
+void ForEachObjectFile(const std::string& dir, Fn fn) {
+  for (const std::string& path : FilesUnder(dir)) {
+    auto file = MappedFile::Open(path);
+    ASSERT_TRUE(file.ok()) << path << ": " << file.status().message();
+    auto objs = exe::OpenObject(file->bytes());
+    if (objs.ok()) fn(path, *file, *objs);
+  }
+}
+
 // A symbol-table name against a pclntab name: the symbol table keeps ABI suffixes (".abi0"),
 // Mach-O's leading '_', and full type arguments where pclntab writes "[...]".
 bool SameFunction(std::string_view pc, std::string_view sym, bool macho) {
@@ -369,12 +380,9 @@ TEST(PclntabFixtures, FunctionsMatchSymbolTable) {
 TEST(PclntabCorpus, InvariantsHoldOnEveryBinary) {
   std::string dir = CorpusDir();
   int checked = 0;
-  for (const std::string& path : FilesUnder(dir)) {
-    auto file = MappedFile::Open(path);
-    ASSERT_TRUE(file.ok());
-    auto objs = exe::OpenObject(file->bytes());
-    if (!objs.ok()) continue;
-    for (const exe::ObjectFile& obj : *objs) {
+  ForEachObjectFile(dir, [&](const std::string& path, const MappedFile&,
+                             const std::vector<exe::ObjectFile>& objs) {
+    for (const exe::ObjectFile& obj : objs) {
       auto t = ReadFunctionTable(obj);
       if (!t.ok() && t.status().IsNotFound()) continue;
       ASSERT_TRUE(t.ok()) << path << ": " << t.status().message();
@@ -402,7 +410,7 @@ TEST(PclntabCorpus, InvariantsHoldOnEveryBinary) {
       EXPECT_TRUE(inside || !t->text_sections.empty()) << path;
       ++checked;
     }
-  }
+  });
   if (checked == 0) GTEST_SKIP() << "no corpus under " << dir;
 }
 
@@ -443,52 +451,64 @@ TEST(PclntabSeeds, FindsTableAndTextBaseEveryWay) {
 }
 
 // The one-pass visitor form sees exactly what the stored form holds, in order, with the table's
-// facts handed to `begin` first, and stores nothing itself.
+// facts handed to `begin` first, and stores nothing itself: reading the mapping, and reading
+// through pread windows (ReadOptions::file), on every fixture and corpus binary and every slice.
 TEST(PclntabFixtures, VisitorSeesEveryFunctionOnce) {
-  std::string dir = FixturesDir();
   struct Seen {
     int begins = 0;
     uint64_t nfunc = 0;
     std::string source_detail;
-    std::vector<Function> funcs;
+    std::vector<Function> funcs;  // names copied into `names`: a windowed name lives one call
+    std::vector<std::string> names;
   };
-  int checked = 0;
-  for (const std::string& path : FilesUnder(dir)) {
-    auto file = MappedFile::Open(path);
-    ASSERT_TRUE(file.ok());
-    auto objs = exe::OpenObject(file->bytes());
-    if (!objs.ok()) continue;
-    const exe::ObjectFile& obj = objs->front();
-    auto stored = ReadFunctionTable(obj);
-    if (!stored.ok()) continue;
-    Seen seen;
-    ReadOptions ro;
-    ro.visit_ctx = &seen;
-    ro.begin = [](void* ctx, const FunctionTable& t) {
-      auto* s = static_cast<Seen*>(ctx);
-      s->begins += 1;
-      s->nfunc = t.header.nfunc;
-      s->source_detail = t.source_detail;
-    };
-    ro.visit = [](void* ctx, const Function& f) { static_cast<Seen*>(ctx)->funcs.push_back(f); };
-    auto visited = ReadFunctionTable(obj, ro);
-    ASSERT_TRUE(visited.ok()) << path << ": " << visited.status().message();
-    EXPECT_TRUE(visited->funcs.empty()) << path;
-    EXPECT_EQ(seen.begins, 1) << path;
-    EXPECT_EQ(seen.nfunc, stored->funcs.size()) << path;
-    EXPECT_EQ(seen.source_detail, stored->source_detail) << path;
-    EXPECT_EQ(visited->source, stored->source) << path;
-    EXPECT_EQ(visited->addr, stored->addr) << path;
-    EXPECT_EQ(visited->file_offset, stored->file_offset) << path;
-    ASSERT_EQ(seen.funcs.size(), stored->funcs.size()) << path;
-    for (size_t i = 0; i < seen.funcs.size(); ++i) {
-      EXPECT_EQ(seen.funcs[i].entry, stored->funcs[i].entry) << path << " #" << i;
-      EXPECT_EQ(seen.funcs[i].size, stored->funcs[i].size) << path << " #" << i;
-      EXPECT_EQ(seen.funcs[i].name, stored->funcs[i].name) << path << " #" << i;
-    }
-    ++checked;
+  int checked = 0, windowed = 0;
+  for (const std::string& dir : {FixturesDir(), CorpusDir()}) {
+    ForEachObjectFile(dir, [&](const std::string& path, const MappedFile& file,
+                               const std::vector<exe::ObjectFile>& objs) {
+      for (const exe::ObjectFile& obj : objs) {
+        auto stored = ReadFunctionTable(obj);
+        if (!stored.ok()) continue;
+        const MappedFile* mapped = &file;
+        for (const MappedFile* through : {static_cast<const MappedFile*>(nullptr), mapped}) {
+          const std::string what = path + (through ? " (windows)" : " (mapping)");
+          Seen seen;
+          ReadOptions ro;
+          ro.file = through;
+          ro.visit_ctx = &seen;
+          ro.begin = [](void* ctx, const FunctionTable& t) {
+            auto* s = static_cast<Seen*>(ctx);
+            s->begins += 1;
+            s->nfunc = t.header.nfunc;
+            s->source_detail = t.source_detail;
+          };
+          ro.visit = [](void* ctx, const Function& f) {
+            auto* s = static_cast<Seen*>(ctx);
+            s->funcs.push_back(f);
+            s->names.emplace_back(f.name);
+          };
+          auto visited = ReadFunctionTable(obj, ro);
+          ASSERT_TRUE(visited.ok()) << what << ": " << visited.status().message();
+          EXPECT_TRUE(visited->funcs.empty()) << what;
+          EXPECT_EQ(seen.begins, 1) << what;
+          EXPECT_EQ(seen.nfunc, stored->funcs.size()) << what;
+          EXPECT_EQ(seen.source_detail, stored->source_detail) << what;
+          EXPECT_EQ(visited->source, stored->source) << what;
+          EXPECT_EQ(visited->addr, stored->addr) << what;
+          EXPECT_EQ(visited->file_offset, stored->file_offset) << what;
+          ASSERT_EQ(seen.funcs.size(), stored->funcs.size()) << what;
+          for (size_t i = 0; i < seen.funcs.size(); ++i) {
+            ASSERT_EQ(seen.funcs[i].entry, stored->funcs[i].entry) << what << " #" << i;
+            ASSERT_EQ(seen.funcs[i].size, stored->funcs[i].size) << what << " #" << i;
+            ASSERT_EQ(seen.names[i], stored->funcs[i].name) << what << " #" << i;
+          }
+          windowed += through != nullptr;
+        }
+        ++checked;
+      }
+    });
   }
-  if (checked == 0) GTEST_SKIP() << "no Go fixtures under " << dir;
+  if (checked == 0) GTEST_SKIP() << "no Go fixtures or corpus";
+  EXPECT_EQ(windowed, checked);
 }
 
 }  // namespace

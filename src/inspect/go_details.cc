@@ -186,11 +186,12 @@ struct FunctionStream {
 
 }  // namespace
 
-void StreamFunctionsText(const SliceReport& slice, std::FILE* out) {
+void StreamFunctionsText(const SliceReport& slice, const MappedFile* file, std::FILE* out) {
   FunctionStream s{out};
   gobin::ReadOptions ro;
-  // The slice's bytes are InspectFile's read-only file mapping: records and names already
-  // printed may leave the resident set.
+  // The slice's bytes are InspectFile's read-only file mapping: read through windows when the
+  // mapping is known, else records and names already printed may leave the resident set.
+  ro.file = file;
   ro.release_file_pages = true;
   ro.visit = &FunctionStream::Visit;
   ro.begin = &FunctionStream::Begin;

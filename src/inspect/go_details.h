@@ -34,9 +34,11 @@ GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags);
 std::string FunctionsToText(const GoDetails& d);
 std::string PackagesToText(const GoDetails& d);
 // FunctionsToText(ReadGoDetails(slice, kDetailFunctions)) written to `out`, in one pass over the
-// table: each function is formatted as it is decoded, into 128 KB chunks (no per-function storage).
+// table: each function is formatted as it is decoded, into 64 KB chunks (no per-function storage).
 // A table found corrupt after the first chunk went out shows that valid prefix before the error.
-void StreamFunctionsText(const SliceReport& slice, std::FILE* out);
+// `file` is the mapping the slice's bytes lie in (FileReport::mapping), read through pread
+// windows; null reads the mapping itself.
+void StreamFunctionsText(const SliceReport& slice, const MappedFile* file, std::FILE* out);
 std::string SizeToText(const GoDetails& d, uint64_t file_size);
 
 nlohmann::ordered_json FunctionTableToJson(const gobin::FunctionTable& t, bool with_functions);
