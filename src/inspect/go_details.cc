@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <memory>
 
@@ -55,35 +56,58 @@ bool IsAscii(std::string_view s) {
   return (any & 0x8080808080808080ULL) == 0;
 }
 
+// The eight hex digits of `v`, most significant first, as the 8 bytes to store: each nibble is
+// spread into a byte of its own, then mapped to '0'-'9' / 'a'-'f' in all eight bytes at once.
+uint64_t HexDigits8(uint32_t v) {
+  uint64_t x = v;
+  x = (x | (x << 16)) & 0x0000ffff0000ffffULL;
+  x = (x | (x << 8)) & 0x00ff00ff00ff00ffULL;
+  x = (x | (x << 4)) & 0x0f0f0f0f0f0f0f0fULL;  // byte i holds nibble i, least significant first
+  if constexpr (std::endian::native == std::endian::little) x = __builtin_bswap64(x);
+  const uint64_t letters = ((x + 0x0606060606060606ULL) >> 4) & 0x0101010101010101ULL;
+  return x + 0x3030303030303030ULL + letters * ('a' - '0' - 10);
+}
+
 // One listing line, "  {:#018x} {:>9}  {:<32} {}\n" of entry, size, package ("-" when none) and
 // name, written at `p` by hand: fmt's parsing and padding cost more than the rest of a listing.
 // The caller guarantees kLineFixed + pkg.size() + f.name.size() bytes of room and an ASCII
 // package (fmt pads other text by display width). Returns the end of the line.
 char* FormatFunctionLine(const gobin::Function& f, std::string_view pkg, char* p) {
-  static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
   p[0] = ' ';
   p[1] = ' ';
   p[2] = '0';
   p[3] = 'x';
-  uint64_t v = f.entry;
-  for (int i = 19; i >= 4; --i) {
-    p[i] = kHex[v & 15];
-    v >>= 4;
-  }
+  const uint64_t hi = HexDigits8(static_cast<uint32_t>(f.entry >> 32));
+  const uint64_t lo = HexDigits8(static_cast<uint32_t>(f.entry));
+  std::memcpy(p + 4, &hi, 8);
+  std::memcpy(p + 12, &lo, 8);
   p[20] = ' ';
   p += 21;
+  // The size, right-aligned in 9 columns, written backwards two digits at a time.
   char dec[10];
-  size_t n = 0;
+  char* d = dec + 10;
   uint32_t size = f.size;
-  do {
-    dec[9 - n++] = static_cast<char>('0' + size % 10);
-    size /= 10;
-  } while (size != 0);
+  while (size >= 100) {
+    d -= 2;
+    std::memcpy(d, kPairs + size_t{2} * (size % 100), 2);
+    size /= 100;
+  }
+  if (size >= 10) {
+    d -= 2;
+    std::memcpy(d, kPairs + size_t{2} * size, 2);
+  } else {
+    *--d = static_cast<char>('0' + size);
+  }
+  const auto n = static_cast<size_t>(dec + 10 - d);
   if (n < 9) {
     std::memset(p, ' ', 9);
     p += 9 - n;
   }
-  std::memcpy(p, dec + 10 - n, n);
+  std::memcpy(p, d, n);
   p += n;
   std::memset(p, ' ', 2 + 32);
   std::memcpy(p + 2, pkg.data(), pkg.size());
