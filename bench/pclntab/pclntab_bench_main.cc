@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
   std::string out;
   if (mode == "functions") {
     // One pass: each function is formatted as it is decoded (no function vector) into a 64 KB
-    // buffer written when full. The file is a read-only mapping: the parser drops the pages of
-    // records and names it has passed.
+    // buffer written when full. As in `barekit inspect --functions`, the table is read through
+    // pread windows rather than the mapping (ReadOptions::file).
     struct Sink {
       std::string buf;
       static void Visit(void* ctx, const gobin::Function& f) {
@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
     } sink;
     sink.buf.reserve(64 << 10);
     auto t = gobin::ReadFunctionTable(
-        obj, {.release_file_pages = true, .visit = &Sink::Visit, .visit_ctx = &sink});
+        obj,
+        {.release_file_pages = true, .file = &*file, .visit = &Sink::Visit, .visit_ctx = &sink});
     std::fwrite(sink.buf.data(), 1, sink.buf.size(), stdout);
     if (!t.ok()) return Fail(path, t.status());
     return 0;
