@@ -421,6 +421,21 @@ std::string_view PackageOfFunction(std::string_view name) {
   return name.substr(0, static_cast<size_t>(static_cast<const char*>(dot) - p));
 }
 
+std::string_view PackageCache::Of(std::string_view name) {
+  const size_t n = last_.size();
+  if (n != 0 && name.size() > n && name[n] == '.' && name.starts_with(last_)) {
+    // The same package unless a '/' follows outside type arguments: one search in the common
+    // case (no '/' at all), where PackageOfFunction makes three.
+    const char* rest = name.data() + n + 1;
+    const auto* slash = static_cast<const char*>(std::memchr(rest, '/', name.size() - n - 1));
+    if (slash == nullptr || std::memchr(rest, '[', static_cast<size_t>(slash - rest)) != nullptr) {
+      return last_;
+    }
+  }
+  last_.assign(PackageOfFunction(name));
+  return last_;
+}
+
 std::string UnescapePackage(std::string_view pkg) {
   std::string out;
   out.reserve(pkg.size());

@@ -164,6 +164,19 @@ Result<FunctionTable> ReadFunctionTable(const exe::ObjectFile& obj, const ReadOp
 // generic type arguments in [...]. "" for compiler-generated names (go:buildid, type:.eq.T,
 // go.buildid, type..eq.T). The result still carries %xx escapes (see UnescapePackage).
 std::string_view PackageOfFunction(std::string_view name);
+// PackageOfFunction for names that come in table order, where a run of functions shares one
+// package: when `name` is the last package, a '.', and no '/' before any '[', the answer is that
+// package again (its last '/' is the package's, and the package has no '.' after it), found
+// without searching the name three times. Keeps its own copy of the last package, so the answer
+// stays valid after the name's bytes are gone, until the next call.
+class PackageCache {
+ public:
+  std::string_view Of(std::string_view name);
+
+ private:
+  std::string last_;
+};
+
 // Undoes the linker's %xx escaping of '.' and other bytes in import paths ("gopkg.in/yaml%2ev3").
 std::string UnescapePackage(std::string_view pkg);
 

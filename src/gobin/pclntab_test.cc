@@ -280,6 +280,31 @@ TEST(PackageOfFunction, SplitsImportPathFromSymbol) {
   EXPECT_EQ(UnescapePackage("a%2"), "a%2");
 }
 
+// The cache answers as PackageOfFunction does, also where the last package is only a prefix.
+TEST(PackageCache, AgreesWithPackageOfFunctionOnRunsAndBreaks) {
+  const char* names[] = {"a/b.F",
+                         "a/b.G.func1",
+                         "a/b.c/d.H",  // the same prefix, a deeper package
+                         "a/b.c/d.(*T).M",
+                         "a/b.c/d.K[go.shape.struct { x a/b.T }]",
+                         "a/b.c/d",
+                         "a/b.c/dd.F",
+                         "type:.eq.a/b.c/dd.T",
+                         "type..eq.[2]interface {}",
+                         "go.uber.org/zap.F",
+                         "go.uber.org/zap.(*Logger).Info",
+                         "go.buildid",
+                         "go.(*struct { a int }).M",
+                         "main.main",
+                         "main.main.func1",
+                         "main",
+                         "runtime.gcBgMarkWorker",
+                         "gopkg.in/yaml%2ev3.Marshal",
+                         "gopkg.in/yaml%2ev3.(*decoder).unmarshal"};
+  PackageCache cache;
+  for (const char* n : names) EXPECT_EQ(cache.Of(n), PackageOfFunction(n)) << n;
+}
+
 // --- real binaries --------------------------------------------------------------------------
 
 std::vector<std::string> FilesUnder(const std::string& dir) {
@@ -460,6 +485,8 @@ TEST(PclntabFixtures, VisitorSeesEveryFunctionOnce) {
     std::string source_detail;
     std::vector<Function> funcs;  // names copied into `names`: a windowed name lives one call
     std::vector<std::string> names;
+    PackageCache packages;
+    int package_misses = 0;
   };
   int checked = 0, windowed = 0;
   for (const std::string& dir : {FixturesDir(), CorpusDir()}) {
@@ -485,11 +512,14 @@ TEST(PclntabFixtures, VisitorSeesEveryFunctionOnce) {
             auto* s = static_cast<Seen*>(ctx);
             s->funcs.push_back(f);
             s->names.emplace_back(f.name);
+            // Names in table order, as the listing asks for their packages.
+            if (s->packages.Of(f.name) != PackageOfFunction(f.name)) s->package_misses += 1;
           };
           auto visited = ReadFunctionTable(obj, ro);
           ASSERT_TRUE(visited.ok()) << what << ": " << visited.status().message();
           EXPECT_TRUE(visited->funcs.empty()) << what;
           EXPECT_EQ(seen.begins, 1) << what;
+          EXPECT_EQ(seen.package_misses, 0) << what;
           EXPECT_EQ(seen.nfunc, stored->funcs.size()) << what;
           EXPECT_EQ(seen.source_detail, stored->source_detail) << what;
           EXPECT_EQ(visited->source, stored->source) << what;

@@ -46,13 +46,18 @@ constexpr size_t kLineFixed = 4 + 16 + 1 + 10 + 2 + 32 + 1 + 1;
 
 bool IsAscii(std::string_view s) {
   uint64_t any = 0;
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
+  if (s.size() < 8) {
+    for (char c : s) any |= static_cast<unsigned char>(c);
+    return (any & 0x80) == 0;
+  }
+  // Eight bytes at a time; the last word overlaps the one before it instead of a byte loop.
+  uint64_t w;
+  for (size_t i = 0; i + 8 < s.size(); i += 8) {
     std::memcpy(&w, s.data() + i, 8);
     any |= w;
   }
-  for (; i < s.size(); ++i) any |= static_cast<unsigned char>(s[i]);
+  std::memcpy(&w, s.data() + s.size() - 8, 8);
+  any |= w;
   return (any & 0x8080808080808080ULL) == 0;
 }
 
@@ -119,13 +124,12 @@ char* FormatFunctionLine(const gobin::Function& f, std::string_view pkg, char* p
   return p;
 }
 
-std::string_view PackageColumn(const gobin::Function& f) {
-  std::string_view pkg = f.package();
+// The package column of a function whose package (PackageOfFunction) is `pkg`.
+std::string_view PackageColumn(std::string_view pkg) {
   return pkg.empty() ? std::string_view("-") : pkg;
 }
 
-void AppendFunctionLine(const gobin::Function& f, std::string* out) {
-  const std::string_view pkg = PackageColumn(f);
+void AppendFunctionLine(const gobin::Function& f, std::string_view pkg, std::string* out) {
   if (!IsAscii(pkg)) {
     fmt::format_to(std::back_inserter(*out), "  {:#018x} {:>9}  {:<32} {}\n", f.entry, f.size, pkg,
                    f.name);
@@ -162,7 +166,10 @@ std::string FunctionsToText(const GoDetails& d) {
   if (!d.table) return "  functions: " + d.table_error + "\n";
   std::string out = FunctionsHeader(*d.table, d.table->funcs.size());
   out.reserve(out.size() + d.table->funcs.size() * 100);
-  for (const gobin::Function& f : d.table->funcs) AppendFunctionLine(f, &out);
+  gobin::PackageCache packages;
+  for (const gobin::Function& f : d.table->funcs) {
+    AppendFunctionLine(f, PackageColumn(packages.Of(f.name)), &out);
+  }
   return out;
 }
 
@@ -175,6 +182,7 @@ struct FunctionStream {
   std::FILE* out;
   std::unique_ptr<char[]> buf = std::make_unique_for_overwrite<char[]>(kChunk);
   size_t used = 0;
+  gobin::PackageCache packages;
 
   void Flush() {
     std::fwrite(buf.get(), 1, used, out);
@@ -194,12 +202,12 @@ struct FunctionStream {
   }
   static void Visit(void* ctx, const gobin::Function& f) {
     auto* s = static_cast<FunctionStream*>(ctx);
-    const std::string_view pkg = PackageColumn(f);
+    const std::string_view pkg = PackageColumn(s->packages.Of(f.name));
     const size_t need = kLineFixed + pkg.size() + f.name.size();
     if (need > kChunk - s->used) s->Flush();
     if (need > kChunk || !IsAscii(pkg)) {  // a name of tens of KB, or a non-ASCII package
       std::string line;
-      AppendFunctionLine(f, &line);
+      AppendFunctionLine(f, pkg, &line);
       s->Append(line);
       return;
     }
