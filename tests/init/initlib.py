@@ -1,5 +1,7 @@
 """Helpers for the black-box tests of barekit-init: run it, wait for output, inspect /proc."""
+import atexit
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -101,15 +103,28 @@ def open_fds(pid):
     return sorted(int(x) for x in os.listdir("/proc/%d/fd" % pid))
 
 
+_SCRATCH = None
+
+
+def scratch(prefix="d-"):
+    """A fresh directory inside this test run's own temporary directory, which is removed when the
+    run ends, passed or failed: configs, run dirs and roots leave nothing in /tmp."""
+    global _SCRATCH
+    if _SCRATCH is None:
+        _SCRATCH = tempfile.mkdtemp(prefix="bk-init-test-")
+        atexit.register(shutil.rmtree, _SCRATCH, True)
+    return tempfile.mkdtemp(prefix=prefix, dir=_SCRATCH)
+
+
 def write_config(text):
-    f = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False)
+    f = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False, dir=scratch("cfg-"))
     f.write(text)
     f.close()
     return f.name
 
 
 def run_dir():
-    return tempfile.mkdtemp(prefix="bk-init-run-")
+    return scratch("run-")
 
 
 def kill_tree(p):

@@ -253,7 +253,7 @@ class Reaping(unittest.TestCase):
         self.assertLess(time.monotonic() - t0, 5)
 
     def test_cwd_is_kept(self):  # dumb-init
-        d = tempfile.mkdtemp()
+        d = initlib.scratch()
         r = run(["--", "pwd"], cwd=d)
         self.assertEqual(r.stdout.strip(), os.path.realpath(d))
 

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
@@ -34,7 +33,7 @@ def toml_list(argv):
 
 class Supervision(unittest.TestCase):
     def test_crash_loop_backs_off_exponentially_then_fails(self):
-        stamps = tempfile.mktemp()
+        stamps = os.path.join(initlib.scratch(), "stamps")
         cfg = write_config("""
 [service.crash]
 argv = %s
@@ -73,7 +72,7 @@ restart = "never"
         self.assertLess(time.monotonic() - t0, 3)
 
     def test_ordered_start_waits_for_each_kind_of_readiness(self):
-        d = tempfile.mkdtemp()
+        d = initlib.scratch()
         tcp, http = free_port(), free_port()
         notify = ("import os, socket, time; time.sleep(0.3); s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);"
                   "s.sendto(b'STATUS=warming\\nREADY=1', os.environ['NOTIFY_SOCKET']); time.sleep(100)")

@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
@@ -20,7 +19,7 @@ NS = ["unshare", "--pid", "--fork", "--mount", "--uts", "--net"]
 
 
 def make_root(config):
-    root = tempfile.mkdtemp(prefix="bk-init-root-")
+    root = initlib.scratch("root-")
     for d in ("bin", "sbin", "etc/barekit", "dev", "proc", "sys", "run", "tmp"):
         os.makedirs(os.path.join(root, d), exist_ok=True)
     shutil.copy(BUSYBOX, root + "/bin/busybox")
