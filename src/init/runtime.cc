@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -17,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <string>
 
 #include "base/posix_error.h"
 #include "init/boot_markers.h"
@@ -102,17 +105,36 @@ Runtime::~Runtime() {
 }
 
 void Runtime::Log(std::string_view line) {
-  std::string s = "barekit-init: ";
+  // PID 1 never blocks on its own messages. A stderr that is not drained (a pipe nobody reads, a
+  // stalled console) would otherwise stop reaping, restarts and the control socket at the next
+  // line. A line goes out only when stderr has room for it whole (at most PIPE_BUF bytes, which
+  // a pipe writes at once); otherwise it is dropped and counted, and the count leads the next
+  // line that fits. stderr's flags are left alone: the services share that file description.
+  std::string s;
+  if (dropped_logs_ > 0) {
+    s = "barekit-init: " + std::to_string(dropped_logs_) + " messages dropped: stderr was full\n";
+  }
+  s += "barekit-init: ";
   s.append(line);
+  if (s.size() > PIPE_BUF - 1) s.resize(PIPE_BUF - 1);
   s.push_back('\n');
-  const char* p = s.data();
-  size_t n = s.size();
-  while (n > 0) {
-    ssize_t w = write(2, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    p += w;
-    n -= static_cast<size_t>(w);
+  pollfd room{2, POLLOUT, 0};
+  int ready;
+  do {
+    ready = poll(&room, 1, 0);
+  } while (ready < 0 && errno == EINTR);
+  if (ready != 1 || (room.revents & POLLOUT) == 0) {
+    ++dropped_logs_;
+    return;
+  }
+  ssize_t w;
+  do {
+    w = write(2, s.data(), s.size());
+  } while (w < 0 && errno == EINTR);
+  if (w == static_cast<ssize_t>(s.size())) {
+    dropped_logs_ = 0;
+  } else if (w < 0) {
+    ++dropped_logs_;
   }
 }
 

@@ -92,6 +92,7 @@ class Runtime : public ProcessOps, public ControlHandler {
   PowerKeyWatcher power_key_;
   Millis next_device_poll_ = 0;
   int ready_printed_ = 0;
+  uint64_t dropped_logs_ = 0;  // own messages stderr had no room for (see Log)
 };
 
 Millis MonotonicMillis();

@@ -1,13 +1,16 @@
 """Supervision with real processes: backoff and start limit, critical services, ordered start
 with every kind of readiness, reverse-order shutdown, fd hygiene, log relaying under load,
 SIGKILL storms, the status socket and config errors."""
+import fcntl
 import json
 import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import termios
 import time
 import unittest
 
@@ -283,6 +286,46 @@ argv = ["sleep", "100"]
         finally:
             kill_tree(p)
         self.assertGreater(kills, 20)
+
+    def test_stderr_nobody_reads_never_wedges_init(self):
+        # A service restarting every millisecond makes init log two lines a restart: the pipe
+        # (64 KB) that stands for an undrained console fills within a second. Init drops its own
+        # lines then, keeps supervising and answering, and says how many it dropped.
+        rd = run_dir()
+        cfg = write_config("""
+[service.flap]
+argv = ["true"]
+restart = "always"
+restart_delay = "1ms"
+restart_delay_max = "1ms"
+start_limit_burst = 0
+""")
+        p = start(["-c", cfg, "--run-dir", rd])
+        try:
+            self.assertTrue(wait_until(lambda: os.path.exists(rd + "/control")))
+
+            def queued():  # bytes waiting in the stderr pipe
+                return struct.unpack("i", fcntl.ioctl(p.stderr.fileno(), termios.FIONREAD, b"\0" * 4))[0]
+            self.assertTrue(wait_until(lambda: queued() > 60000, timeout=30), "the pipe never filled")
+            time.sleep(0.5)  # init keeps restarting into a full pipe
+            st = subprocess.run([initlib.INIT, "status", "--run-dir", rd], capture_output=True, text=True, timeout=5)
+            self.assertEqual(st.returncode, 0, st.stderr)
+            self.assertRegex(st.stdout, r"flap\s+(running|backoff|done)")
+            os.set_blocking(p.stderr.fileno(), False)
+            drained = b""
+            while True:  # room again: the next line says how many were dropped
+                chunk = p.stderr.buffer.read1(1 << 16) if hasattr(p.stderr, "buffer") else None
+                if not chunk:
+                    break
+                drained += chunk
+            self.assertGreater(len(drained), 60000)
+            time.sleep(0.5)
+            p.send_signal(signal.SIGTERM)
+            _, err = p.communicate(timeout=10)
+            self.assertEqual(p.returncode, 0)
+            self.assertRegex(err, r"barekit-init: \d+ messages dropped: stderr was full")
+        finally:
+            kill_tree(p)
 
     def test_status_lists_services(self):
         rd = run_dir()
