@@ -1,5 +1,6 @@
 #include "inspect/go_details.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -21,9 +22,12 @@ double Percent(uint64_t part, uint64_t whole) {
 }
 
 void SizeTreeText(const gobin::SizeNode& n, uint64_t total, int depth, fmt::memory_buffer* out) {
-  fmt::format_to(fmt::appender(*out), "{:>12} {:>6.2f}%  {:{}}{}{}\n", n.file_bytes,
-                 Percent(n.file_bytes, total), "", depth * 2, n.name,
-                 n.estimate ? "  (estimate)" : "");
+  fmt::format_to(fmt::appender(*out), FMT_COMPILE("{:>12} {:>6.2f}%  "), n.file_bytes,
+                 Percent(n.file_bytes, total));
+  for (int i = 0; i < depth * 2; ++i) out->push_back(' ');
+  out->append(n.name);
+  if (n.estimate) out->append(std::string_view("  (estimate)"));
+  out->push_back('\n');
   for (const auto& c : n.children) SizeTreeText(c, total, depth + 1, out);
 }
 
@@ -248,14 +252,15 @@ std::string PackagesToText(const GoDetails& d) {
   fmt::format_to(fmt::appender(out), "  {:>12} {:>7} {:>7}  {:<44} {}\n", "code bytes", "%",
                  "funcs", "package", "module");
   for (const auto& pk : p.packages) {
-    fmt::format_to(fmt::appender(out), "  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n", pk.code_bytes,
-                   Percent(pk.code_bytes, p.total_code_bytes), pk.functions, pk.package, pk.module);
+    fmt::format_to(fmt::appender(out), FMT_COMPILE("  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n"),
+                   pk.code_bytes, Percent(pk.code_bytes, p.total_code_bytes), pk.functions,
+                   pk.package, pk.module);
   }
   fmt::format_to(fmt::appender(out), "\n  {:>12} {:>7} {:>7}  {:<44} {}\n", "code bytes", "%",
                  "funcs", "module", "packages");
   for (const auto& m : p.modules) {
-    fmt::format_to(fmt::appender(out), "  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n", m.code_bytes,
-                   Percent(m.code_bytes, p.total_code_bytes), m.functions,
+    fmt::format_to(fmt::appender(out), FMT_COMPILE("  {:>12} {:>6.2f}% {:>7}  {:<44} {}\n"),
+                   m.code_bytes, Percent(m.code_bytes, p.total_code_bytes), m.functions,
                    m.module + " (" + std::string(gobin::ModuleKindName(m.kind)) + ")", m.packages);
   }
   fmt::format_to(fmt::appender(out), "  {:>12} {:>7} {:>7}  total ({} packages, {} modules)\n",
