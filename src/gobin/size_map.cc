@@ -167,6 +167,28 @@ class PcTableRefs {
   template <typename Fn>
   void ForEach(size_t i, const Fn& fn) const {
     const uint64_t rec = t_.funcs[i].func_offset;
+    auto use = [&](uint64_t off) {
+      if (off != 0 && off < pctab_size_) fn(static_cast<size_t>(off));
+    };
+    // The whole record inside the table (nearly always): one bounds check for all its fields.
+    const uint64_t size = t_.data.size();
+    if (rec + pcdata_at_ <= size) {
+      const std::byte* p = t_.data.data() + rec;
+      const Endian e = t_.header.endian;
+      const uint64_t n = LoadUint(p + npcdata_at_, 4, e);
+      if (n <= 64 && rec + pcdata_at_ + 4 * n <= size) {
+        for (uint64_t f = 0; f < 3; ++f) use(LoadUint(p + pcsp_at_ + 4 * f, 4, e));
+        for (uint64_t k = 0; k < n; ++k) use(LoadUint(p + pcdata_at_ + 4 * k, 4, e));
+        return;
+      }
+    }
+    ForEachChecked(rec, fn);
+  }
+
+ private:
+  // ForEach field by field, for a record that runs past the table's end.
+  template <typename Fn>
+  void ForEachChecked(uint64_t rec, const Fn& fn) const {
     auto field = [&](uint64_t at) -> std::optional<uint64_t> {
       if (rec + at + 4 > t_.data.size()) return std::nullopt;
       return LoadUint(t_.data.data() + rec + at, 4, t_.header.endian);
@@ -180,7 +202,6 @@ class PcTableRefs {
     for (uint64_t k = 0; k < *n; ++k) use(field(pcdata_at_ + 4 * k));
   }
 
- private:
   const FunctionTable& t_;
   size_t pctab_size_ = 0;
   uint64_t pcsp_at_ = 0, npcdata_at_ = 0, pcdata_at_ = 0;
