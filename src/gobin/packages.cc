@@ -96,11 +96,14 @@ PackageIndex IndexPackages(const FunctionTable& t, const BuildInfo* info) {
   std::unordered_map<std::string, uint32_t> label_ids;
   ix.of_func.reserve(t.funcs.size());
   PrefaultForWrite(ix.of_func.data(), t.funcs.size() * sizeof(uint32_t));
-  // A run of one package's functions skips the hash lookup.
+  // A run of one package's functions skips the hash lookup, and PackageCache the name search.
+  // The package is a prefix of the name: the key is a view of the name, which outlives the
+  // cache's copy.
+  PackageCache packages;
   std::string_view prev_raw;
   bool have_prev = false;
   for (const Function& f : t.funcs) {
-    const std::string_view raw = f.package();
+    const std::string_view raw = f.name.substr(0, packages.Of(f.name).size());
     if (have_prev && raw == prev_raw) {
       ix.of_func.push_back(ix.of_func.back());
       continue;

@@ -168,7 +168,8 @@ std::string_view PackageOfFunction(std::string_view name);
 // package: when `name` is the last package, a '.', and no '/' before any '[', the answer is that
 // package again (its last '/' is the package's, and the package has no '.' after it), found
 // without searching the name three times. Keeps its own copy of the last package, so the answer
-// stays valid after the name's bytes are gone, until the next call.
+// stays valid after the name's bytes are gone, until the next call. Like PackageOfFunction's, the
+// answer is a prefix of `name`: name.substr(0, answer.size()) is the same package in the name.
 class PackageCache {
  public:
   std::string_view Of(std::string_view name);
