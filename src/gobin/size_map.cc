@@ -249,8 +249,19 @@ bool EmitPcTablesInOrder(const FunctionTable& t, const std::vector<uint32_t>& of
   uint32_t last_id = 0;
   size_t offs[3 + 64];
   for (size_t i = 0; i < t.funcs.size(); ++i) {
+    // A table at or before the last new one must be shared with an earlier function; only the
+    // rest are new, and only those need sorting (the sorted walk below would test the shared
+    // ones first anyway, before `last` moves).
     size_t n = 0;
-    refs.ForEach(i, [&](size_t off) { offs[n++] = off; });
+    bool shared_ok = true;
+    refs.ForEach(i, [&](size_t off) {
+      if (pending && off <= last) {
+        shared_ok &= starts.Test(off);
+      } else {
+        offs[n++] = off;
+      }
+    });
+    if (!shared_ok) return false;
     for (size_t k = 1; k < n; ++k) {  // a handful each: insertion sort
       const size_t v = offs[k];
       size_t j = k;
