@@ -1,11 +1,19 @@
 // fuzz-link: barekit_gobin
 // The Go function-table readers on hostile bytes: the raw table parser, and the full path
-// (object detection, table search, moduledata, version recovery, package and size maps).
+// (object detection, table search, moduledata, version recovery, package and size maps). The
+// one-pass listing is run twice on a file holding the input, through the mapping and through
+// pread windows (base/file_window.h), and must see the same functions both ways.
 // Seeds: fuzz/seeds/gobin_pclntab_fuzz/ (made by make_seeds.py there).
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "base/byte_reader.h"
+#include "base/mapped_file.h"
 #include "exe/object_file.h"
 #include "gobin/goversion_recover.h"
 #include "gobin/moduledata.h"
@@ -14,6 +22,44 @@
 #include "gobin/size_map.h"
 
 using namespace barekit;
+
+namespace {
+
+struct Seen {
+  std::vector<uint64_t> entries;
+  std::string names;  // each name and a NUL
+  static void Visit(void* ctx, const gobin::Function& f) {
+    auto* s = static_cast<Seen*>(ctx);
+    s->entries.push_back(f.entry);
+    s->entries.push_back(f.size);
+    s->names.append(f.name);
+    s->names.push_back('\0');
+  }
+};
+
+// The input in a memfd, mapped; every object in it listed through the mapping and through the
+// windows. A difference is a bug in the windows: trap.
+void ListTwice(const uint8_t* data, size_t size) {
+  const int fd = memfd_create("pclntab-fuzz", MFD_CLOEXEC);
+  if (fd < 0) return;
+  const bool written = write(fd, data, size) == static_cast<ssize_t>(size);
+  auto file = MappedFile::Open("/proc/self/fd/" + std::to_string(fd));
+  close(fd);
+  if (!written || !file.ok()) return;
+  auto objs = exe::OpenObject(file->bytes());
+  if (!objs.ok()) return;
+  for (const exe::ObjectFile& obj : *objs) {
+    Seen mapped, windowed;
+    auto a = gobin::ReadFunctionTable(obj, {.visit = &Seen::Visit, .visit_ctx = &mapped});
+    auto b = gobin::ReadFunctionTable(
+        obj, {.file = &*file, .visit = &Seen::Visit, .visit_ctx = &windowed});
+    if (a.ok() != b.ok() || mapped.entries != windowed.entries || mapped.names != windowed.names) {
+      __builtin_trap();
+    }
+  }
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Bytes b(reinterpret_cast<const std::byte*>(data), size);
@@ -34,5 +80,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)gobin::FindPclntabThroughModuleData(obj);
     if (tp != nullptr) (void)gobin::SizeByPackage(*tp, nullptr);
   }
+  ListTwice(data, size);
   return 0;
 }
