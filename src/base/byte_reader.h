@@ -25,27 +25,38 @@ inline Bytes AsBytes(std::string_view s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
 
+// Decodes an unsigned integer of kN bytes (2, 4 or 8) at `p`, byte-swapped when kSwap: for a
+// loop that knows its width and byte order before it starts (see LoadUint).
+template <size_t kN, bool kSwap>
+inline uint64_t LoadUintAs(const std::byte* p) {
+  if constexpr (kN == 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return kSwap ? __builtin_bswap64(v) : v;
+  } else if constexpr (kN == 4) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return kSwap ? __builtin_bswap32(v) : v;
+  } else {
+    static_assert(kN == 2);
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return kSwap ? __builtin_bswap16(v) : v;
+  }
+}
+
 // Decode an unsigned integer of `n` bytes (n <= 8) from `p` in byte order `e`. Widths 2, 4 and 8
 // are one load plus a byte swap when `e` is not the host's order: parsers call this for every
 // field of tables with 100k entries.
 inline uint64_t LoadUint(const std::byte* p, size_t n, Endian e) {
   const bool swap = (e == Endian::kLittle) != (std::endian::native == std::endian::little);
   switch (n) {
-    case 8: {
-      uint64_t v;
-      std::memcpy(&v, p, 8);
-      return swap ? __builtin_bswap64(v) : v;
-    }
-    case 4: {
-      uint32_t v;
-      std::memcpy(&v, p, 4);
-      return swap ? __builtin_bswap32(v) : v;
-    }
-    case 2: {
-      uint16_t v;
-      std::memcpy(&v, p, 2);
-      return swap ? __builtin_bswap16(v) : v;
-    }
+    case 8:
+      return swap ? LoadUintAs<8, true>(p) : LoadUintAs<8, false>(p);
+    case 4:
+      return swap ? LoadUintAs<4, true>(p) : LoadUintAs<4, false>(p);
+    case 2:
+      return swap ? LoadUintAs<2, true>(p) : LoadUintAs<2, false>(p);
     default:
       break;
   }

@@ -61,21 +61,6 @@ uint64_t TextOff(uint64_t off, uint64_t text_start, const std::vector<TextSectio
   return text_start + off;
 }
 
-// A word of kW bytes (4 or 8) at p, byte-swapped when the table's order is not the host's.
-template <size_t kW, bool kSwap>
-uint64_t LoadWord(const std::byte* p) {
-  if constexpr (kW == 4) {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    return kSwap ? __builtin_bswap32(v) : v;
-  } else {
-    static_assert(kW == 8);
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    return kSwap ? __builtin_bswap64(v) : v;
-  }
-}
-
 }  // namespace
 
 std::string_view PclntabVersionName(PclntabVersion v) {
@@ -289,7 +274,6 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
     name_win.emplace(opts.file, std::span(window_buf.get() + 2 * kWindow, kWindow));
   }
   const bool release = opts.release_file_pages && !windowed;
-  const bool single_text = t.text_sections.size() <= 1;
   // The loop runs once per function, so its loads are specialised for the table's word width
   // and byte order. Entries and record entries are as wide as a functab word: 4 bytes from 1.18,
   // the pointer size before.
@@ -301,9 +285,9 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
     for (uint64_t i = 0; i < h.nfunc; ++i) {
       const std::byte* p = ft + static_cast<size_t>(i) * 2 * kW;
       if (windowed) p = ft_win->At(p, 3 * kW);
-      const uint64_t raw = LoadWord<kW, kSwap>(p);
-      const uint64_t funcoff = LoadWord<kW, kSwap>(p + kW);
-      const uint64_t next_raw = LoadWord<kW, kSwap>(p + 2 * kW);
+      const uint64_t raw = LoadUintAs<kW, kSwap>(p);
+      const uint64_t funcoff = LoadUintAs<kW, kSwap>(p + kW);
+      const uint64_t next_raw = LoadUintAs<kW, kSwap>(p + 2 * kW);
       const uint64_t at = h.functab_off + i * 2 * kW;
       if (raw < prev_raw || next_raw < raw) [[unlikely]] {
         return TableError(where, foff, at,
@@ -318,14 +302,14 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
       }
       const std::byte* fp = base + *rec;
       if (windowed) fp = rec_win->At(fp, kW + 4);
-      const uint64_t rec_entry = LoadWord<kW, kSwap>(fp);
+      const uint64_t rec_entry = LoadUintAs<kW, kSwap>(fp);
       if (rec_entry != raw) [[unlikely]] {
         return TableError(
             where, foff, *rec,
             fmt::format("function {} record entry {:#x} differs from functab entry {:#x}", i,
                         rec_entry, raw));
       }
-      const uint64_t name_off = LoadWord<4, kSwap>(fp + kW);
+      const uint64_t name_off = LoadUintAs<4, kSwap>(fp + kW);
       const uint64_t name_at = name_base + name_off;
       std::optional<std::string_view> name;
       if (!windowed) {
@@ -338,8 +322,7 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
             where, foff, *rec + kW,
             fmt::format("function {} name offset {:#x} outside the name table", i, name_off));
       }
-      const uint64_t entry = single_text ? t.text_start * relative + raw : addr_of(raw);
-      const uint64_t end = single_text ? t.text_start * relative + next_raw : addr_of(next_raw);
+      const uint64_t entry = addr_of(raw), end = addr_of(next_raw);
       if (end < entry || end - entry > UINT32_MAX) [[unlikely]] {
         return TableError(where, foff, at,
                           fmt::format("function {} at {:#x} spans more than 4 GB", i, entry));
