@@ -186,18 +186,18 @@ class PcTableRefs {
   }
 
  private:
-  // ForEach field by field, for a record that runs past the table's end.
+  // ForEach field by field through the table's cursor, for a record that runs past its end.
   template <typename Fn>
   void ForEachChecked(uint64_t rec, const Fn& fn) const {
-    auto field = [&](uint64_t at) -> std::optional<uint64_t> {
-      if (rec + at + 4 > t_.data.size()) return std::nullopt;
-      return LoadUint(t_.data.data() + rec + at, 4, t_.header.endian);
+    ByteReader r(t_.data, t_.header.endian);
+    auto field = [&](uint64_t at) -> std::optional<uint32_t> {
+      return r.Seek(rec + at) ? r.U32() : std::nullopt;
     };
-    auto use = [&](std::optional<uint64_t> off) {
+    auto use = [&](std::optional<uint32_t> off) {
       if (off && *off != 0 && *off < pctab_size_) fn(static_cast<size_t>(*off));
     };
     for (uint64_t f = 0; f < 3; ++f) use(field(pcsp_at_ + 4 * f));
-    const std::optional<uint64_t> n = field(npcdata_at_);
+    const std::optional<uint32_t> n = field(npcdata_at_);
     if (!n || *n > 64) return;
     for (uint64_t k = 0; k < *n; ++k) use(field(pcdata_at_ + 4 * k));
   }
