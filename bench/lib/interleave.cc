@@ -1,5 +1,5 @@
-// interleave RUNS [--block K [--warm W]] -- CMD1 ARGS... -- CMD2 ARGS... [-- ...]: runs the
-// commands in turn for RUNS rounds (after two warm-up rounds) and prints one line per command:
+// interleave RUNS -- CMD1 ARGS... -- CMD2 ARGS... [-- ...]: runs the commands in turn, one run of
+// each per round, for RUNS rounds (after two warm-up rounds) and prints one line per command:
 //   <median wall s> <median cpu s> <median peak RSS KB> <command>
 // Standard output and error go to /dev/null.
 //
@@ -7,11 +7,8 @@
 // for N runs and then the other (as hyperfine does) lets a burst land on one side only; taking
 // turns spreads it over both, so the ratio of the medians holds still.
 //
-// Without --block each round runs each command once, so every run follows a different command:
-// caches, page allocator and CPU are as the previous program left them ("cold"). With --block K
-// each round runs each command W+K times in a row (W = 1 unless --warm says otherwise) and counts
-// the last K: every counted run follows runs of itself ("warm", as hyperfine's warm-up runs make
-// it), and the rounds still alternate.
+// Every run follows a different command: caches, page allocator and CPU are as the previous
+// program left them ("cold"), as for a user's single run.
 //
 // The child is started with posix_spawn and reaped with wait4, so the wall time is the child's
 // exec-to-exit and the peak RSS (ru_maxrss) is its own.
@@ -72,26 +69,14 @@ T Median(std::vector<T> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int first = 2, block = 0, warm = 0;
-  if (argc > 4 && std::strcmp(argv[2], "--block") == 0) {
-    block = std::atoi(argv[3]);
-    warm = 1;
-    first = 4;
-    if (argc > 6 && std::strcmp(argv[4], "--warm") == 0) {
-      warm = std::atoi(argv[5]);
-      first = 6;
-    }
-  }
-  if (argc < first + 2 || std::strcmp(argv[first], "--") != 0 || (first > 2 && block < 1) ||
-      warm < 0) {
-    std::fprintf(stderr,
-                 "usage: interleave RUNS [--block K [--warm W]] -- CMD ARGS... [-- CMD ARGS...]\n");
+  if (argc < 4 || std::strcmp(argv[2], "--") != 0) {
+    std::fprintf(stderr, "usage: interleave RUNS -- CMD ARGS... [-- CMD ARGS...]\n");
     return 2;
   }
   const int runs = std::atoi(argv[1]);
   if (runs < 1) return 2;
   std::vector<char**> cmds;
-  for (int i = first; i < argc; ++i) {
+  for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--") == 0) {
       argv[i] = nullptr;  // ends the previous command's argv
       if (i + 1 < argc) cmds.push_back(argv + i + 1);
@@ -104,11 +89,9 @@ int main(int argc, char** argv) {
   std::vector<std::vector<Sample>> samples(cmds.size());
   for (int round = -2; round < runs; ++round) {
     for (size_t k = 0; k < cmds.size(); ++k) {
-      for (int i = 0; i < warm + std::max(block, 1); ++i) {
-        Sample s;
-        if (!RunOnce(cmds[k], &fa, &s)) return 1;
-        if (round >= 0 && i >= warm) samples[k].push_back(s);
-      }
+      Sample s;
+      if (!RunOnce(cmds[k], &fa, &s)) return 1;
+      if (round >= 0) samples[k].push_back(s);
     }
   }
   for (size_t k = 0; k < cmds.size(); ++k) {
