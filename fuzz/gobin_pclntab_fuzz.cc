@@ -14,6 +14,7 @@
 
 #include "base/byte_reader.h"
 #include "base/mapped_file.h"
+#include "base/status.h"
 #include "exe/object_file.h"
 #include "gobin/goversion_recover.h"
 #include "gobin/moduledata.h"
@@ -37,9 +38,27 @@ struct Seen {
   }
 };
 
-// The input in a memfd, mapped; every object in it listed through the mapping and through the
-// windows. A difference is a bug in the windows: trap.
-void ListTwice(const uint8_t* data, size_t size) {
+// Every node of a size map as "name bytes functions", depth first.
+void Flatten(const gobin::SizeNode& n, std::string* out) {
+  out->append(n.name);
+  out->append(" " + std::to_string(n.file_bytes) + " " + std::to_string(n.functions) + "\n");
+  for (const gobin::SizeNode& c : n.children) Flatten(c, out);
+}
+
+std::string Digest(const exe::ObjectFile& obj, const Result<gobin::FunctionTable>& t) {
+  std::string out = t.ok() ? "ok\n" : t.status().message() + "\n";
+  if (!t.ok()) return out;
+  for (const gobin::Function& f : t->funcs) {
+    out += std::to_string(f.entry) + " " + std::to_string(f.size) + " " +
+           std::to_string(f.func_offset) + " " + std::string(f.name) + "\n";
+  }
+  Flatten(gobin::BuildSizeMap(obj, &*t, nullptr), &out);
+  return out;
+}
+
+// The input in a memfd, mapped; every object in it read through the mapping and with pread
+// (listed through windows, stored as a copy). A difference is a bug in the pread path: trap.
+void ReadBothWays(const uint8_t* data, size_t size) {
   const int fd = memfd_create("pclntab-fuzz", MFD_CLOEXEC);
   if (fd < 0) return;
   const bool written = write(fd, data, size) == static_cast<ssize_t>(size);
@@ -54,6 +73,10 @@ void ListTwice(const uint8_t* data, size_t size) {
     auto b = gobin::ReadFunctionTable(
         obj, {.file = &*file, .visit = &Seen::Visit, .visit_ctx = &windowed});
     if (a.ok() != b.ok() || mapped.entries != windowed.entries || mapped.names != windowed.names) {
+      __builtin_trap();
+    }
+    if (Digest(obj, gobin::ReadFunctionTable(obj)) !=
+        Digest(obj, gobin::ReadFunctionTable(obj, {.file = &*file}))) {
       __builtin_trap();
     }
   }
@@ -80,6 +103,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)gobin::FindPclntabThroughModuleData(obj);
     if (tp != nullptr) (void)gobin::SizeByPackage(*tp, nullptr);
   }
-  ListTwice(data, size);
+  ReadBothWays(data, size);
   return 0;
 }

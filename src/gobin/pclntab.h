@@ -6,12 +6,14 @@
 #define GOBIN_PCLNTAB_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/byte_reader.h"
+#include "base/huge_page_buffer.h"
 #include "base/mapped_file.h"
 #include "base/status.h"
 #include "exe/object_file.h"
@@ -88,7 +90,12 @@ struct FunctionTable {
   uint64_t addr = 0;          // virtual address of the header (0 for raw bytes)
   uint64_t size = 0;          // bytes the table spans (section size, or derived extent)
 
-  Bytes data;  // the table bytes (a view into the object)
+  // The table bytes: a view into the object, or into `copy` when the table was read with
+  // ReadOptions::file and no visitor. Names point into the same bytes.
+  Bytes data;
+  // The header, names, functab and records copied from the file (see ReadOptions::file): the
+  // other sub-tables there may be left uncopied, so read them through the object, not `data`.
+  std::shared_ptr<const HugePageBuffer> copy;
 
   std::vector<Function> funcs;  // sorted by entry, as stored
 
@@ -117,10 +124,11 @@ struct ParseOptions {
   // process's resident set as the parse moves on (they re-fault from the page cache if read
   // again). Keeps a full listing of a large table within a few MB. Never set for heap memory.
   bool release_file_pages = false;
-  // The mapping `table` lies in. With `visit`, the functab, records and names are then read with
-  // pread through small windows (base/file_window.h) instead of through the mapping: cheaper on
-  // the virtual machines barekit runs on, and nothing joins the resident set, so
-  // release_file_pages has nothing to do. A name passed to `visit` is valid during the call only.
+  // The mapping `table` lies in. The functab, records and names are then read with pread rather
+  // than through the mapping, which costs more on the virtual machines barekit runs on. With
+  // `visit`, through small windows (base/file_window.h): nothing joins the resident set, so
+  // release_file_pages has nothing to do, and a name passed to `visit` is valid during the call
+  // only. Without, into a copy in huge pages that the table keeps (FunctionTable::copy).
   const MappedFile* file = nullptr;
   // When set, every function goes to visit(visit_ctx, f) in table order instead of into
   // FunctionTable::funcs (which stays empty): a listing in one pass, with no per-function

@@ -2,12 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "base/huge_page_buffer.h"
 #include "base/mapped_file.h"
 #include "exe/object_file.h"
 #include "gobin/corpus_testing.h"
@@ -437,6 +440,51 @@ TEST(PclntabCorpus, InvariantsHoldOnEveryBinary) {
     }
   });
   if (checked == 0) GTEST_SKIP() << "no corpus under " << dir;
+}
+
+// A stored table read with the file at hand (ReadOptions::file, no visitor) is a copy in huge
+// pages of the names, functab and records, read with pread: it must hold every function the
+// mapping holds, with the same record offsets, on every fixture and corpus binary and slice.
+TEST(PclntabFixtures, StoredCopyHoldsWhatTheMappingHolds) {
+  int checked = 0, copied = 0;
+  for (const std::string& dir : {FixturesDir(), CorpusDir()}) {
+    ForEachObjectFile(dir, [&](const std::string& path, const MappedFile& file,
+                               const std::vector<exe::ObjectFile>& objs) {
+      for (const exe::ObjectFile& obj : objs) {
+        auto mapped = ReadFunctionTable(obj);
+        if (!mapped.ok()) continue;
+        ReadOptions ro;
+        ro.file = &file;
+        auto read = ReadFunctionTable(obj, ro);
+        ASSERT_TRUE(read.ok()) << path << ": " << read.status().message();
+        if (HugePagesOnRequest()) EXPECT_NE(read->copy, nullptr) << path;
+        if (read->copy != nullptr) {
+          ++copied;
+          EXPECT_EQ(read->data.data(), read->copy->bytes().data()) << path;
+        }
+        EXPECT_EQ(read->data.size(), mapped->data.size()) << path;
+        EXPECT_EQ(read->file_offset, mapped->file_offset) << path;
+        EXPECT_EQ(read->text_start, mapped->text_start) << path;
+        ASSERT_EQ(read->funcs.size(), mapped->funcs.size()) << path;
+        for (size_t i = 0; i < read->funcs.size(); ++i) {
+          const Function &a = read->funcs[i], &b = mapped->funcs[i];
+          ASSERT_EQ(a.entry, b.entry) << path << " #" << i;
+          ASSERT_EQ(a.size, b.size) << path << " #" << i;
+          ASSERT_EQ(a.name, b.name) << path << " #" << i;
+          ASSERT_EQ(a.func_offset, b.func_offset) << path << " #" << i;
+          ASSERT_EQ(read->NameOffset(a), mapped->NameOffset(b)) << path << " #" << i;
+          // The record, as the size map reads it: its fixed part.
+          const size_t rec = std::min<size_t>(44, read->data.size() - a.func_offset);
+          ASSERT_EQ(0, std::memcmp(read->data.data() + a.func_offset,
+                                   mapped->data.data() + b.func_offset, rec))
+              << path << " #" << i;
+        }
+        ++checked;
+      }
+    });
+  }
+  if (checked == 0) GTEST_SKIP() << "no Go fixtures or corpus";
+  if (copied == 0) GTEST_SKIP() << "transparent huge pages are off: nothing was copied";
 }
 
 }  // namespace

@@ -8,9 +8,12 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
+#include "base/huge_page_buffer.h"
 #include "base/mapped_file.h"
 #include "exe/object_file.h"
+#include "fmt/format.h"
 #include "gobin/corpus_testing.h"
 #include "gobin/packages.h"
 
@@ -64,7 +67,7 @@ TEST(SizeMap, OverlappingSectionsAndGapsCountEachByteOnce) {
 
 // Real binaries: the tree adds up to the file size (stat(2) is the oracle), and the code
 // sections' package bytes equal the function sizes inside them.
-// Calls fn(path, obj) for every single-object executable of 100 KB or more among the fixtures
+// Calls fn(path, file, obj) for every single-object executable of 100 KB or more among the fixtures
 // and the corpus; returns how many.
 template <typename Fn>
 int ForEachCorpusObject(const Fn& fn) {
@@ -81,7 +84,7 @@ int ForEachCorpusObject(const Fn& fn) {
       if (!file.ok()) continue;
       auto objs = exe::OpenObject(file->bytes());
       if (!objs.ok() || objs->size() != 1) continue;
-      fn(path, objs->front());
+      fn(path, *file, objs->front());
       ++seen;
     }
   }
@@ -89,35 +92,66 @@ int ForEachCorpusObject(const Fn& fn) {
 }
 
 TEST(SizeMapCorpus, TotalsEqualFileSizeAndFunctionSizes) {
-  int checked = ForEachCorpusObject([](const std::string& path, const exe::ObjectFile& obj) {
-    auto t = ReadFunctionTable(obj);
-    const FunctionTable* tp = t.ok() ? &*t : nullptr;
-    SizeNode root = BuildSizeMap(obj, tp, nullptr);
-    struct stat st;
-    EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
-    EXPECT_EQ(root.file_bytes, static_cast<uint64_t>(st.st_size)) << path;
-    ExpectSumsHold(root, path);
-    if (tp != nullptr) {
-      uint64_t code = 0;
-      for (const SizeNode& s : root.children) {
-        bool exec = false;
-        for (const exe::Section& sec : obj.sections) {
-          if (sec.executable && s.name.ends_with(std::string(sec.name))) exec = true;
+  int checked = ForEachCorpusObject(
+      [](const std::string& path, const MappedFile&, const exe::ObjectFile& obj) {
+        auto t = ReadFunctionTable(obj);
+        const FunctionTable* tp = t.ok() ? &*t : nullptr;
+        SizeNode root = BuildSizeMap(obj, tp, nullptr);
+        struct stat st;
+        EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+        EXPECT_EQ(root.file_bytes, static_cast<uint64_t>(st.st_size)) << path;
+        ExpectSumsHold(root, path);
+        if (tp != nullptr) {
+          uint64_t code = 0;
+          for (const SizeNode& s : root.children) {
+            bool exec = false;
+            for (const exe::Section& sec : obj.sections) {
+              if (sec.executable && s.name.ends_with(std::string(sec.name))) exec = true;
+            }
+            if (exec) code += PackageBytes(s);
+          }
+          PackageReport rep = SizeByPackage(*tp, nullptr);
+          EXPECT_EQ(code, rep.total_code_bytes) << path;
         }
-        if (exec) code += PackageBytes(s);
-      }
-      PackageReport rep = SizeByPackage(*tp, nullptr);
-      EXPECT_EQ(code, rep.total_code_bytes) << path;
-    }
-  });
+      });
   if (checked == 0) GTEST_SKIP() << "no fixtures or corpus";
+}
+
+// "name bytes functions" per node, depth first: two trees are the same when these are.
+void Flatten(const SizeNode& n, const std::string& parent, std::vector<std::string>* out) {
+  const std::string path = parent + "/" + n.name;
+  out->push_back(fmt::format("{} {} {}", path, n.file_bytes, n.functions));
+  for (const SizeNode& c : n.children) Flatten(c, path, out);
+}
+
+// A table copied out of the file (ReadOptions::file: names and records read with pread into huge
+// pages, the pc tables left out) gives the size map the mapping gives, byte for byte.
+TEST(SizeMapCorpus, TableCopiedFromTheFileGivesTheSameMap) {
+  int copied = 0;
+  int checked = ForEachCorpusObject(
+      [&](const std::string& path, const MappedFile& file, const exe::ObjectFile& obj) {
+        auto mapped = ReadFunctionTable(obj);
+        if (!mapped.ok()) return;
+        ReadOptions ro;
+        ro.file = &file;
+        auto read = ReadFunctionTable(obj, ro);
+        ASSERT_TRUE(read.ok()) << path << ": " << read.status().message();
+        if (HugePagesOnRequest()) EXPECT_NE(read->copy, nullptr) << path;
+        copied += read->copy != nullptr;
+        std::vector<std::string> want, got;
+        Flatten(BuildSizeMap(obj, &*mapped, nullptr), "", &want);
+        Flatten(BuildSizeMap(obj, &*read, nullptr), "", &got);
+        EXPECT_EQ(got, want) << path;
+      });
+  if (checked == 0) GTEST_SKIP() << "no fixtures or corpus";
+  if (copied == 0) GTEST_SKIP() << "transparent huge pages are off: nothing was copied";
 }
 
 // The one-pass split of pctab must give what the general two-pass one gives, on every real table
 // it accepts; and it must refuse a table whose functions' tables are out of the linker's order.
 TEST(SizeMapCorpus, OnePassPcTablesMatchTheGeneralMethod) {
   int one_pass = 0, refused = 0;
-  ForEachCorpusObject([&](const std::string& path, const exe::ObjectFile& obj) {
+  ForEachCorpusObject([&](const std::string& path, const MappedFile&, const exe::ObjectFile& obj) {
     auto t = ReadFunctionTable(obj);
     if (!t.ok() || t->header.version == PclntabVersion::kGo12 || t->funcs.size() < 3) return;
     const PackageIndex ix = IndexPackages(*t, nullptr);

@@ -147,9 +147,11 @@ void AppendFunctionLine(const gobin::Function& f, std::string_view pkg, std::str
 
 }  // namespace
 
-GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags) {
+GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags, const MappedFile* file) {
   GoDetails d;
-  auto t = gobin::ReadFunctionTable(slice.object);
+  gobin::ReadOptions ro;
+  ro.file = file;
+  auto t = gobin::ReadFunctionTable(slice.object, ro);
   if (t.ok()) {
     d.table = std::move(t).value();
   } else {

@@ -28,7 +28,9 @@ struct GoDetails {
   std::optional<gobin::SizeNode> size;
 };
 
-GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags);
+// `file` is the mapping the slice's bytes lie in (FileReport::mapping): the table's names and
+// records are then copied out of it with pread (gobin::ReadOptions::file); null reads the mapping.
+GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags, const MappedFile* file = nullptr);
 
 // Text sections for each detail; empty when the detail was not asked for.
 std::string FunctionsToText(const GoDetails& d);
