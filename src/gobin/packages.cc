@@ -104,7 +104,7 @@ PackageIndex IndexPackages(const FunctionTable& t, const BuildInfo* info) {
   bool have_prev = false;
   for (const Function& f : t.funcs) {
     const std::string_view raw = f.name.substr(0, packages.Of(f.name).size());
-    if (have_prev && raw == prev_raw) {
+    if (have_prev && (packages.repeated() || raw == prev_raw)) {
       ix.of_func.push_back(ix.of_func.back());
       continue;
     }

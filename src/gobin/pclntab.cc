@@ -454,9 +454,11 @@ std::string_view PackageCache::Of(std::string_view name) {
     const char* rest = name.data() + n + 1;
     const auto* slash = static_cast<const char*>(std::memchr(rest, '/', name.size() - n - 1));
     if (slash == nullptr || std::memchr(rest, '[', static_cast<size_t>(slash - rest)) != nullptr) {
+      repeated_ = true;
       return last_;
     }
   }
+  repeated_ = false;
   last_.assign(PackageOfFunction(name));
   return last_;
 }

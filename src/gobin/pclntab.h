@@ -181,9 +181,13 @@ std::string_view PackageOfFunction(std::string_view name);
 class PackageCache {
  public:
   std::string_view Of(std::string_view name);
+  // True when the last Of() found the name continuing the package before it: the same answer
+  // as the call before, known without comparing. False does not mean a different package.
+  bool repeated() const { return repeated_; }
 
  private:
   std::string last_;
+  bool repeated_ = false;
 };
 
 // Undoes the linker's %xx escaping of '.' and other bytes in import paths ("gopkg.in/yaml%2ev3").
