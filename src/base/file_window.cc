@@ -5,12 +5,6 @@
 #include <cstring>
 
 namespace barekit {
-namespace {
-
-auto Addr(const std::byte* p) { return reinterpret_cast<uintptr_t>(p); }
-
-}  // namespace
-
 FileWindow::FileWindow(const MappedFile* file, std::span<std::byte> buffer)
     : file_(file), buf_(buffer.data()), cap_(buffer.size()) {
   if (file_ != nullptr) {
@@ -32,8 +26,8 @@ const std::byte* FileWindow::Refill(const std::byte* p, size_t n) {
   return got >= n ? buf_ : p;
 }
 
-std::optional<std::string_view> FileWindow::CStringAt(const std::byte* p, const std::byte* end,
-                                                      size_t max_len) {
+std::optional<std::string_view> FileWindow::CStringAtSlow(const std::byte* p, const std::byte* end,
+                                                          size_t max_len) {
   if (Addr(p) >= Addr(end)) return std::nullopt;
   const size_t room = static_cast<size_t>(end - p);
   const std::byte* limit = p + std::min(room, max_len);

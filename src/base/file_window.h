@@ -12,7 +12,10 @@
 // changes what a read costs, never what it returns.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -36,10 +39,28 @@ class FileWindow {
 
   // The NUL-terminated string at `p` that ends before `end` and within `max_len` bytes, as
   // barekit::CStringAt finds it in the mapping. Valid until the next call.
-  std::optional<std::string_view> CStringAt(const std::byte* p, const std::byte* end,
-                                            size_t max_len);
+  // Inlined into the one-pass reader's loop, which calls it once per function.
+  [[gnu::always_inline]] std::optional<std::string_view> CStringAt(const std::byte* p,
+                                                                   const std::byte* end,
+                                                                   size_t max_len) {
+    // The common case inline: the string starts in the window, and its NUL is there too.
+    const uintptr_t a = Addr(p);
+    if (a >= Addr(lo_) && a < Addr(hi_) && a < Addr(end)) {
+      const size_t n = std::min(static_cast<size_t>(std::min(Addr(hi_), Addr(end)) - a), max_len);
+      const std::byte* from = buf_ + (a - Addr(lo_));
+      if (const void* nul = std::memchr(from, 0, n)) {
+        return std::string_view(reinterpret_cast<const char*>(from),
+                                static_cast<const std::byte*>(nul) - from);
+      }
+    }
+    return CStringAtSlow(p, end, max_len);
+  }
 
  private:
+  // Addresses compared as integers: `p` and the window's bounds may lie in different objects.
+  static uintptr_t Addr(const std::byte* p) { return reinterpret_cast<uintptr_t>(p); }
+  std::optional<std::string_view> CStringAtSlow(const std::byte* p, const std::byte* end,
+                                                size_t max_len);
   const std::byte* Refill(const std::byte* p, size_t n);
 
   const MappedFile* file_;

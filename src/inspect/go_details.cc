@@ -189,6 +189,7 @@ struct FunctionStream {
   std::unique_ptr<char[]> buf = std::make_unique_for_overwrite<char[]>(kChunk);
   size_t used = 0;
   gobin::PackageCache packages;
+  bool ascii = true;  // whether the current package is ASCII: checked when the package changes
 
   void Flush() {
     std::fwrite(buf.get(), 1, used, out);
@@ -209,9 +210,10 @@ struct FunctionStream {
   static void Visit(void* ctx, const gobin::Function& f) {
     auto* s = static_cast<FunctionStream*>(ctx);
     const std::string_view pkg = PackageColumn(s->packages.Of(f.name));
+    if (!s->packages.repeated()) s->ascii = IsAscii(pkg);
     const size_t need = kLineFixed + pkg.size() + f.name.size();
     if (need > kChunk - s->used) s->Flush();
-    if (need > kChunk || !IsAscii(pkg)) {  // a name of tens of KB, or a non-ASCII package
+    if (need > kChunk || !s->ascii) {  // a name of tens of KB, or a non-ASCII package
       std::string line;
       AppendFunctionLine(f, pkg, &line);
       s->Append(line);
