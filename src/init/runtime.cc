@@ -30,7 +30,16 @@
 namespace barekit::init {
 namespace {
 
-enum Kind : uint64_t { kSignalFd = 1, kLog, kReadyFd, kNotify, kControl, kChannel, kPowerKey };
+enum Kind : uint64_t {
+  kSignalFd = 1,
+  kLog,
+  kReadyFd,
+  kNotify,
+  kControl,
+  kChannel,
+  kPowerKey,
+  kStdout
+};
 uint64_t Tag(Kind k, size_t i) { return (static_cast<uint64_t>(k) << 32) | i; }
 
 void AddFd(int ep, int fd, uint64_t tag, int op = EPOLL_CTL_ADD, uint32_t events = EPOLLIN) {
@@ -39,6 +48,13 @@ void AddFd(int ep, int fd, uint64_t tag, int op = EPOLL_CTL_ADD, uint32_t events
   ev.data.u64 = tag;
   epoll_ctl(ep, op, fd, &ev);
 }
+
+// Service output waiting for stdout: past kOutHigh bytes init stops reading the services' log
+// pipes (they then wait on their own writes), and reads again once it is down to kOutLow.
+constexpr size_t kOutHigh = 256 << 10;
+constexpr size_t kOutLow = 64 << 10;
+// At exit, how long output still waiting gets to go out before it is dropped.
+constexpr Millis kFinalFlushMs = 5000;
 
 // How often a missing control channel or power key is looked for again.
 constexpr Millis kDevicePollMs = 200;
@@ -138,15 +154,116 @@ void Runtime::Log(std::string_view line) {
   }
 }
 
-void Runtime::WriteOut(const std::string& s) {
-  const char* p = s.data();
-  size_t n = s.size();
-  while (n > 0) {
-    ssize_t w = write(1, p, n);
-    if (w < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (w <= 0) return;
-    p += w;
-    n -= static_cast<size_t>(w);
+// Stdout carries the services' output and the console markers. Nothing here blocks: bytes are
+// queued and written as stdout takes them (EPOLLOUT), and when the queue grows past kOutHigh the
+// log pipes are no longer read, so a service waits on its own write instead of PID 1 waiting on
+// a console or pipe nobody drains. No line is dropped, except when stdout fails for good or at
+// exit (FlushOutBefore).
+void Runtime::WriteOut(std::string_view s) {
+  out_pending_.append(s);
+  FlushOut();
+}
+
+void Runtime::OpenOut() {
+  // A file description of our own, non-blocking: the services share fd 1's, whose flags stay as
+  // they were. Pipes and character devices (consoles) only: a regular file never blocks, and a
+  // new description of it would have an offset of its own. A socket cannot be reopened but
+  // takes MSG_DONTWAIT. Anything else (or no /proc) is written when poll says it has room.
+  struct stat st {};
+  if (fstat(1, &st) != 0) return;
+  out_mode_ = S_ISREG(st.st_mode)    ? OutMode::kFile
+              : S_ISSOCK(st.st_mode) ? OutMode::kSocket
+                                     : OutMode::kPolled;
+  if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+    out_.Reset(open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (out_.valid()) out_mode_ = OutMode::kOwn;
+  }
+}
+
+ssize_t Runtime::WriteSome(const char* p, size_t n) {
+  switch (out_mode_) {
+    case OutMode::kOwn:
+      return write(out_.get(), p, n);
+    case OutMode::kFile:
+      return write(1, p, n);
+    case OutMode::kSocket:
+      return send(1, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    case OutMode::kPolled:
+      break;
+  }
+  pollfd room{1, POLLOUT, 0};
+  const int r = poll(&room, 1, 0);
+  if (r < 0) return -1;
+  if (r == 0) {
+    errno = EAGAIN;
+    return -1;
+  }
+  // POLLOUT promises room for PIPE_BUF bytes on a pipe; an error shows in the write.
+  return write(1, p, std::min<size_t>(n, PIPE_BUF));
+}
+
+void Runtime::FlushOut() {
+  while (out_head_ < out_pending_.size()) {
+    const ssize_t w = WriteSome(out_pending_.data() + out_head_, out_pending_.size() - out_head_);
+    if (w > 0) {
+      out_head_ += static_cast<size_t>(w);
+      continue;
+    }
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    // The reader is gone (EPIPE) or the device failed: nobody will read these bytes.
+    out_head_ = out_pending_.size();
+  }
+  if (out_head_ == out_pending_.size()) {
+    out_pending_.clear();
+    out_head_ = 0;
+  } else if (out_head_ >= kOutLow && out_head_ * 2 >= out_pending_.size()) {
+    out_pending_.erase(0, out_head_);
+    out_head_ = 0;
+  }
+  const size_t waiting = out_pending_.size() - out_head_;
+  const bool want = waiting > 0;
+  if (want != out_polls_ && out_mode_ != OutMode::kFile) {
+    epoll_event ev{};
+    ev.events = EPOLLOUT;
+    ev.data.u64 = Tag(kStdout, 0);
+    const int fd = out_mode_ == OutMode::kOwn ? out_.get() : 1;
+    if (epoll_ctl(epfd_.get(), want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev) == 0 || !want) {
+      out_polls_ = want;
+    }
+  }
+  if (waiting > kOutHigh) {
+    PauseLogs(true);
+  } else if (waiting <= kOutLow) {
+    PauseLogs(false);
+  }
+}
+
+void Runtime::FlushOutBefore(Millis deadline) {
+  for (;;) {
+    FlushOut();
+    const size_t waiting = out_pending_.size() - out_head_;
+    if (waiting == 0) return;
+    const Millis now = MonotonicMillis();
+    if (now >= deadline) {
+      Log(std::to_string(waiting) + " bytes of service output dropped: stdout was not drained");
+      out_pending_.clear();
+      out_head_ = 0;
+      return;
+    }
+    pollfd room{out_mode_ == OutMode::kOwn ? out_.get() : 1, POLLOUT, 0};
+    poll(&room, 1, static_cast<int>(std::min<Millis>(deadline - now, 100)));
+  }
+}
+
+void Runtime::PauseLogs(bool pause) {
+  if (pause == logs_paused_) return;
+  logs_paused_ = pause;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i]->log_r.valid()) {
+      AddFd(epfd_.get(), slots_[i]->log_r.get(), Tag(kLog, i), EPOLL_CTL_MOD,
+            pause ? 0u : static_cast<uint32_t>(EPOLLIN));
+    }
   }
 }
 
@@ -163,6 +280,7 @@ Status Runtime::Setup() {
   epfd_.Reset(epoll_create1(EPOLL_CLOEXEC));
   if (!epfd_.valid()) return PosixError("epoll_create1", errno);
   AddFd(epfd_.get(), sigfd_.get(), Tag(kSignalFd, 0));
+  OpenOut();
 
   bool need_run_dir = true;
   std::vector<ServiceConfig> services = config_.services;
@@ -312,12 +430,13 @@ void Runtime::KillEverything(int sig) {
   closedir(dir);
 }
 
-void Runtime::ReadLog(size_t i) {
+void Runtime::ReadLog(size_t i, bool even_paused) {
   Slot& slot = *slots_[i];
   if (!slot.log_r.valid()) return;
   char buf[65536];
   std::string out;
   for (;;) {
+    if (logs_paused_ && !even_paused) break;
     ssize_t n = read(slot.log_r.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
@@ -332,7 +451,7 @@ void Runtime::ReadLog(size_t i) {
 
 void Runtime::DrainLogs() {
   for (size_t i = 0; i < slots_.size(); ++i) {
-    ReadLog(i);
+    ReadLog(i, /*even_paused=*/true);
     std::string out;
     slots_[i]->relay.Flush(&out);
     if (!out.empty()) WriteOut(out);
@@ -639,11 +758,17 @@ int Runtime::Run() {
         case kPowerKey:
           ReadPowerKey(i);
           break;
+        case kStdout:
+          FlushOut();
+          break;
       }
     }
   }
   DrainLogs();
-  if (!opt_.system_mode) return sup_->exit_code();
+  if (!opt_.system_mode) {
+    FlushOutBefore(MonotonicMillis() + kFinalFlushMs);
+    return sup_->exit_code();
+  }
   LogFn log = [this](std::string_view l) { Log(l); };
   Log(power_ == PowerAction::kReboot ? "rebooting"
       : power_ == PowerAction::kHalt ? "halting"
@@ -653,6 +778,7 @@ int Runtime::Run() {
   // before reboot(2) (which syncs again, a no-op by then).
   sync();
   WriteOut(DownMarker(power_, BootMillis()));
+  FlushOutBefore(MonotonicMillis() + kFinalFlushMs);
   for (;;) {
     SyncAndReboot(power_, log);
     // reboot(2) failed: PID 1 must not exit. Keep reaping and retry on the next signal.

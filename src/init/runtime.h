@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/unique_fd.h"
@@ -57,14 +58,20 @@ class Runtime : public ProcessOps, public ControlHandler {
   struct Slot;
   Status Setup();
   void HandleSignal(int sig);
-  void ReadLog(size_t i);
+  void ReadLog(size_t i, bool even_paused = false);
   void ReadNotifyFd(size_t i);
   void ReadNotifySocket(size_t i);
   void ServeControl();
   void Reap();
   void KillEverything(int sig);
   void DrainLogs();
-  void WriteOut(const std::string& s);
+  // Service output and markers to stdout, never blocking (see runtime.cc).
+  void WriteOut(std::string_view s);
+  void OpenOut();
+  ssize_t WriteSome(const char* p, size_t n);
+  void FlushOut();
+  void FlushOutBefore(Millis deadline);
+  void PauseLogs(bool pause);
   // System mode: the control channel, the power key and the console markers.
   void PollDevices(Millis now);
   std::optional<Millis> NextDevicePoll() const;
@@ -93,6 +100,14 @@ class Runtime : public ProcessOps, public ControlHandler {
   Millis next_device_poll_ = 0;
   int ready_printed_ = 0;
   uint64_t dropped_logs_ = 0;  // own messages stderr had no room for (see Log)
+  // Stdout: how it is written, and what waits for room (see WriteOut).
+  enum class OutMode { kPolled, kOwn, kFile, kSocket };
+  OutMode out_mode_ = OutMode::kPolled;
+  UniqueFd out_;  // kOwn: stdout reopened non-blocking
+  std::string out_pending_;
+  size_t out_head_ = 0;     // bytes of out_pending_ already written
+  bool out_polls_ = false;  // EPOLLOUT asked for
+  bool logs_paused_ = false;
 };
 
 Millis MonotonicMillis();

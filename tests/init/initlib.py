@@ -28,7 +28,8 @@ def run(args, timeout=20, **kw):
 def start(args, **kw):
     kw.setdefault("stdout", subprocess.PIPE)
     kw.setdefault("stderr", subprocess.PIPE)
-    return subprocess.Popen([INIT] + args, text=True, **kw)
+    kw.setdefault("text", True)
+    return subprocess.Popen([INIT] + args, **kw)
 
 
 def read_line_with(stream, needle, timeout=10):

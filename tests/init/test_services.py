@@ -330,6 +330,74 @@ start_limit_burst = 0
         finally:
             kill_tree(p)
 
+    def test_stdout_nobody_reads_never_wedges_init(self):
+        # Service output goes to init's stdout. When nobody drains it (a stalled console, a log
+        # pipe whose reader hung), init must keep supervising and answering, and must not lose
+        # a line: it stops reading the service's pipe, so the service waits on its own write.
+        rd = run_dir()
+        n = 50000
+        cfg = write_config("""
+[service.chatty]
+argv = ["sh", "-c", "i=0; while [ $i -lt %d ]; do echo line $i; i=$((i+1)); done"]
+restart = "never"
+[service.idle]
+argv = ["sleep", "100"]
+""" % n)
+        p = start(["-c", cfg, "--run-dir", rd], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                  text=False)
+        try:
+            self.assertTrue(wait_until(lambda: os.path.exists(rd + "/control")))
+
+            def queued():  # bytes waiting in the stdout pipe
+                return struct.unpack("i", fcntl.ioctl(p.stdout.fileno(), termios.FIONREAD, b"\0" * 4))[0]
+            self.assertTrue(wait_until(lambda: queued() > 60000, timeout=30), "the pipe never filled")
+            time.sleep(0.5)  # chatty keeps writing; init must not be stuck writing for it
+            st = subprocess.run([initlib.INIT, "status", "--run-dir", rd], capture_output=True,
+                                text=True, timeout=5)
+            self.assertEqual(st.returncode, 0, st.stderr)
+            self.assertRegex(st.stdout, r"chatty\s+running")
+            self.assertRegex(st.stdout, r"idle\s+running")
+            # Drain: every line arrives, in order, once chatty can write again.
+            out = b""
+            deadline = time.monotonic() + 60
+            while b"line %d\n" % (n - 1) not in out[-200:] and time.monotonic() < deadline:
+                chunk = os.read(p.stdout.fileno(), 1 << 16)
+                if not chunk:
+                    break
+                out += chunk
+            p.send_signal(signal.SIGTERM)
+            rest, _ = p.communicate(timeout=10)
+            self.assertEqual(p.returncode, 0)
+            lines = [l for l in (out + rest).split(b"\n") if l.startswith(b"chatty | ")]
+            self.assertEqual(len(lines), n)
+            self.assertEqual(lines, [b"chatty | line %d" % i for i in range(n)])
+        finally:
+            kill_tree(p)
+
+    def test_stdout_reader_gone_never_wedges_init(self):
+        # The reader of stdout went away: writes fail with EPIPE. Init drops that output (nobody
+        # can read it) and keeps supervising.
+        rd = run_dir()
+        cfg = write_config("""
+[service.chatty]
+argv = ["sh", "-c", "while true; do echo chatter; done"]
+""")
+        r, w = os.pipe()
+        os.close(r)
+        p = start(["-c", cfg, "--run-dir", rd], stdout=w, stderr=subprocess.DEVNULL)
+        os.close(w)
+        try:
+            self.assertTrue(wait_until(lambda: os.path.exists(rd + "/control")))
+            time.sleep(0.5)
+            st = subprocess.run([initlib.INIT, "status", "--run-dir", rd], capture_output=True,
+                                text=True, timeout=5)
+            self.assertEqual(st.returncode, 0, st.stderr)
+            self.assertRegex(st.stdout, r"chatty\s+running\s+pid=\d+\s+restarts=0")
+            p.send_signal(signal.SIGTERM)
+            self.assertEqual(p.wait(timeout=10), 0)
+        finally:
+            kill_tree(p)
+
     def test_status_lists_services(self):
         rd = run_dir()
         cfg = write_config('[service.web]\nargv = ["sleep", "100"]\n[service.job]\nargv = ["true"]\noneshot = true\n')
