@@ -1,20 +1,28 @@
 #include "base/huge_page_buffer.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdint>
-#include <fstream>
-#include <string>
+#include <string_view>
 #include <utility>
+
+#include "base/unique_fd.h"
 
 namespace barekit {
 
 bool HugePagesOnRequest() {
   static const bool on = [] {
-    std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
-    std::string s;
-    std::getline(in, s);
-    return s.find("[always]") != std::string::npos || s.find("[madvise]") != std::string::npos;
+    // "always [madvise] never": the bracketed word is the setting.
+    UniqueFd fd(::open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return false;
+    char buf[128];
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n <= 0) return false;
+    const std::string_view s(buf, static_cast<size_t>(n));
+    return s.find("[always]") != std::string_view::npos ||
+           s.find("[madvise]") != std::string_view::npos;
   }();
   return on;
 }
