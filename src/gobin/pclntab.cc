@@ -222,14 +222,15 @@ namespace {
 std::shared_ptr<const HugePageBuffer> CopyTable(Bytes table, const PclntabHeader& h,
                                                 uint64_t names_end, const MappedFile& file) {
   const Bytes all = file.bytes();
-  if (table.empty() || table.data() < all.data() ||
-      table.data() + table.size() > all.data() + all.size()) {
+  const auto lo = reinterpret_cast<uintptr_t>(all.data());
+  const auto p = reinterpret_cast<uintptr_t>(table.data());
+  if (table.empty() || p < lo || p - lo > all.size() || table.size() > all.size() - (p - lo)) {
     return nullptr;
   }
   auto buf = HugePageBuffer::Allocate(table.size());
   if (!buf) return nullptr;
   auto owned = std::make_shared<HugePageBuffer>(std::move(*buf));
-  const uint64_t at = static_cast<uint64_t>(table.data() - all.data());
+  const uint64_t at = p - lo;
   auto copy = [&](uint64_t from, uint64_t to) {
     if (to <= from) return true;
     const auto dst =

@@ -150,6 +150,20 @@ TEST(Pclntab, Go120LittleEndian64) {
   ExpectThreeFuncs(*t);
 }
 
+// Bytes that do not lie in the file named as their mapping are parsed where they are, not copied.
+TEST(Pclntab, TableOutsideTheFileIsReadInPlace) {
+  auto bytes = BuildTable(ThreeFuncs(0xfffffff1, Endian::kLittle, 8));
+  auto self = MappedFile::Open("/proc/self/exe");
+  ASSERT_TRUE(self.ok()) << self.status().message();
+  ParseOptions opts;
+  opts.file = &*self;
+  auto t = ParsePclntab(bytes, opts);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ(t->copy, nullptr);
+  EXPECT_EQ(t->data.data(), bytes.data());
+  ExpectThreeFuncs(*t);
+}
+
 TEST(Pclntab, Go118BigEndian32) {
   auto bytes = BuildTable(ThreeFuncs(0xfffffff0, Endian::kBig, 4));
   auto t = ParsePclntab(bytes);
