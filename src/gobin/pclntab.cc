@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <type_traits>
+#include <utility>
 
 #include "base/checked_math.h"
 #include "base/file_window.h"
@@ -227,9 +228,7 @@ std::shared_ptr<const HugePageBuffer> CopyTable(Bytes table, const PclntabHeader
   const Bytes all = file.bytes();
   const auto lo = reinterpret_cast<uintptr_t>(all.data());
   const auto p = reinterpret_cast<uintptr_t>(table.data());
-  if (table.empty() || p < lo || p - lo > all.size() || table.size() > all.size() - (p - lo)) {
-    return nullptr;
-  }
+  if (table.empty() || p < lo || !RangeFits(p - lo, table.size(), all.size())) return nullptr;
   constexpr uint64_t kHuge = 2 << 20;
   const bool split = h.version != PclntabVersion::kGo12 && names_end <= h.functab_off;
   const uint64_t gap_begin = split ? names_end : table.size();

@@ -183,7 +183,7 @@ void Runtime::OpenOut() {
 ssize_t Runtime::WriteSome(const char* p, size_t n) {
   switch (out_mode_) {
     case OutMode::kOwn:
-      return write(out_.get(), p, n);
+      return write(OutFd(), p, n);
     case OutMode::kFile:
       return write(1, p, n);
     case OutMode::kSocket:
@@ -227,8 +227,7 @@ void Runtime::FlushOut() {
     epoll_event ev{};
     ev.events = EPOLLOUT;
     ev.data.u64 = Tag(kStdout, 0);
-    const int fd = out_mode_ == OutMode::kOwn ? out_.get() : 1;
-    if (epoll_ctl(epfd_.get(), want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev) == 0 || !want) {
+    if (epoll_ctl(epfd_.get(), want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, OutFd(), &ev) == 0 || !want) {
       out_polls_ = want;
     }
   }
@@ -251,7 +250,7 @@ void Runtime::FlushOutBefore(Millis deadline) {
       out_head_ = 0;
       return;
     }
-    pollfd room{out_mode_ == OutMode::kOwn ? out_.get() : 1, POLLOUT, 0};
+    pollfd room{OutFd(), POLLOUT, 0};
     poll(&room, 1, static_cast<int>(std::min<Millis>(deadline - now, 100)));
   }
 }

@@ -69,6 +69,7 @@ class Runtime : public ProcessOps, public ControlHandler {
   void WriteOut(std::string_view s);
   void OpenOut();
   ssize_t WriteSome(const char* p, size_t n);
+  int OutFd() const { return out_mode_ == OutMode::kOwn ? out_.get() : 1; }
   void FlushOut();
   void FlushOutBefore(Millis deadline);
   void PauseLogs(bool pause);
