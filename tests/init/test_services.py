@@ -350,7 +350,16 @@ argv = ["sleep", "100"]
 
             def queued():  # bytes waiting in the stdout pipe
                 return struct.unpack("i", fcntl.ioctl(p.stdout.fileno(), termios.FIONREAD, b"\0" * 4))[0]
-            self.assertTrue(wait_until(lambda: queued() > 60000, timeout=30), "the pipe never filled")
+
+            def full():
+                # Full is not a byte count: a pipe holds 16 pages, and a write whose tail does
+                # not fit the last page's room starts a new page, so a full pipe may hold well
+                # under 64 KiB, depending on how the writes fell. It is full when it stops taking
+                # bytes while chatty (850 KB to write) is still writing.
+                before = queued()
+                time.sleep(0.5)
+                return before > 16384 and queued() == before
+            self.assertTrue(wait_until(full, timeout=30), "the pipe never filled")
             time.sleep(0.5)  # chatty keeps writing; init must not be stuck writing for it
             st = subprocess.run([initlib.INIT, "status", "--run-dir", rd], capture_output=True,
                                 text=True, timeout=5)
