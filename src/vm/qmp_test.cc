@@ -35,6 +35,36 @@ TEST(QmpStream, RejectsGarbageAndHugeLines) {
 
 bool HaveQemu() { return system("command -v qemu-system-x86_64 >/dev/null 2>&1") == 0; }
 
+// Kills and reaps the QEMU child on every way out of the test. An assertion that returned early
+// used to leave QEMU running with ctest's output pipe open, and ctest then waited for that pipe
+// until its 900 s timeout instead of reporting the failure.
+class ChildGuard {
+ public:
+  explicit ChildGuard(pid_t pid) : pid_(pid) {}
+  ChildGuard(const ChildGuard&) = delete;
+  ChildGuard& operator=(const ChildGuard&) = delete;
+  ~ChildGuard() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  // Waits up to `timeout_ms` for the child to exit by itself; its status, or -1 on timeout.
+  int Wait(int timeout_ms) {
+    for (int waited = 0; waited <= timeout_ms; waited += 10) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = 0;
+        return status;
+      }
+      usleep(10000);
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_;
+};
+
 // Against the real thing: QEMU with no machine, just its monitor.
 TEST(QmpClient, TalksToRealQemu) {
   if (!HaveQemu()) {
@@ -50,20 +80,24 @@ TEST(QmpClient, TalksToRealQemu) {
       qmp_arg.c_str(),      nullptr};
   pid_t pid;
   ASSERT_EQ(posix_spawnp(&pid, argv[0], nullptr, nullptr, const_cast<char**>(argv), environ), 0);
-  Result<QmpClient> c = QmpClient::Connect(sock, 10000);
+  ChildGuard qemu(pid);
+  // Generous timeouts: under the sanitizer stage two test processes share two loaded CPUs, and
+  // this test checks the protocol, not QEMU's start-up time.
+  constexpr int64_t kReplyMs = 30000;
+  Result<QmpClient> c = QmpClient::Connect(sock, kReplyMs);
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_FALSE(c.value().version().empty());
-  Result<nlohmann::json> st = c.value().Execute("query-status");
+  Result<nlohmann::json> st = c.value().Execute("query-status", nlohmann::json(), kReplyMs);
   ASSERT_TRUE(st.ok()) << st.status().message();
   EXPECT_TRUE(st.value().contains("status"));
-  Result<nlohmann::json> bad = c.value().Execute("no-such-command");
+  Result<nlohmann::json> bad = c.value().Execute("no-such-command", nlohmann::json(), kReplyMs);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("CommandNotFound"), std::string::npos)
       << bad.status().message();
-  ASSERT_TRUE(c.value().Execute("stop").ok());
+  ASSERT_TRUE(c.value().Execute("stop", nlohmann::json(), kReplyMs).ok());
   // The STOP event may come before or after the reply; give it a moment.
   bool stop = false;
-  for (int i = 0; i < 50 && !stop; ++i) {
+  for (int i = 0; i < 500 && !stop; ++i) {
     for (const QmpEvent& e : c.value().TakeEvents()) stop |= e.name == "STOP";
     if (!stop) {
       usleep(20000);
@@ -72,9 +106,8 @@ TEST(QmpClient, TalksToRealQemu) {
   }
   EXPECT_TRUE(stop);
   (void)c.value().Execute("quit", nlohmann::json(), 2000);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  int status = qemu.Wait(kReplyMs);
+  EXPECT_TRUE(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
   unlink(sock.c_str());
   rmdir(dir);
 }
