@@ -10,6 +10,7 @@
 
 #include "base/posix_error.h"
 #include "base/unique_fd.h"
+#include "base/unmap_later.h"
 
 namespace barekit {
 
@@ -20,7 +21,7 @@ MappedFile::MappedFile(MappedFile&& o) noexcept
 
 MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
   if (this != &o) {
-    if (addr_ != nullptr) ::munmap(addr_, size_);
+    if (addr_ != nullptr) UnmapLater(addr_, size_);
     addr_ = std::exchange(o.addr_, nullptr);
     size_ = std::exchange(o.size_, 0);
     fd_ = std::move(o.fd_);
@@ -29,7 +30,7 @@ MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
 }
 
 MappedFile::~MappedFile() {
-  if (addr_ != nullptr) ::munmap(addr_, size_);
+  if (addr_ != nullptr) UnmapLater(addr_, size_);
 }
 
 Result<MappedFile> MappedFile::Open(const std::string& path) {

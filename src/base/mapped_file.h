@@ -1,6 +1,6 @@
 // A read-only memory mapping of a whole file, which it holds open (for ReadAt). Regular files
 // only: pipes, devices and directories are refused with a clear Status rather than read without
-// bound.
+// bound. The mapping is unmapped a little after the MappedFile is gone (base/unmap_later.h).
 #ifndef BASE_MAPPED_FILE_H_
 #define BASE_MAPPED_FILE_H_
 

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "base/huge_page_buffer.h"
+#include "base/anon_buffer.h"
 #include "base/smaps_testing.h"
 
 #if defined(__SANITIZE_ADDRESS__)

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/anon_buffer.h"
 #include "base/byte_reader.h"
-#include "base/huge_page_buffer.h"
 #include "base/mapped_file.h"
 #include "base/status.h"
 #include "exe/object_file.h"
@@ -95,7 +95,7 @@ struct FunctionTable {
   Bytes data;
   // The header, names, functab and records copied from the file (see ReadOptions::file): the
   // other sub-tables there may be left uncopied, so read them through the object, not `data`.
-  std::shared_ptr<const HugePageBuffer> copy;
+  std::shared_ptr<const AnonBuffer> copy;
 
   std::vector<Function> funcs;  // sorted by entry, as stored
 

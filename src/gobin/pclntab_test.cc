@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "base/huge_page_buffer.h"
+#include "base/anon_buffer.h"
 #include "base/mapped_file.h"
 #include "exe/object_file.h"
 #include "gobin/corpus_testing.h"

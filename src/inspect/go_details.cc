@@ -7,6 +7,9 @@
 #include <bit>
 #include <cstring>
 #include <memory>
+#include <optional>
+
+#include "base/anon_buffer.h"
 
 namespace barekit::inspect {
 namespace {
@@ -182,17 +185,20 @@ std::string FunctionsToText(const GoDetails& d) {
 namespace {
 
 // The listing on its way out: lines are formatted straight into one buffer that goes to `out`
-// in large writes.
+// in large writes. The buffer's pages are mapped up front (AnonBuffer::Populated; 16 page faults
+// fewer), or taken from the heap should that fail.
 struct FunctionStream {
   static constexpr size_t kChunk = 64 << 10;
   std::FILE* out;
-  std::unique_ptr<char[]> buf = std::make_unique_for_overwrite<char[]>(kChunk);
+  std::optional<AnonBuffer> mapped = AnonBuffer::Populated(kChunk);
+  std::unique_ptr<char[]> heap = mapped ? nullptr : std::make_unique_for_overwrite<char[]>(kChunk);
+  char* const buf = mapped ? reinterpret_cast<char*>(mapped->bytes().data()) : heap.get();
   size_t used = 0;
   gobin::PackageCache packages;
   bool ascii = true;  // whether the current package is ASCII: checked when the package changes
 
   void Flush() {
-    std::fwrite(buf.get(), 1, used, out);
+    std::fwrite(buf, 1, used, out);
     used = 0;
   }
   void Append(std::string_view s) {
@@ -201,7 +207,7 @@ struct FunctionStream {
       std::fwrite(s.data(), 1, s.size(), out);
       return;
     }
-    std::memcpy(buf.get() + used, s.data(), s.size());
+    std::memcpy(buf + used, s.data(), s.size());
     used += s.size();
   }
   static void Begin(void* ctx, const gobin::FunctionTable& t) {
@@ -219,8 +225,7 @@ struct FunctionStream {
       s->Append(line);
       return;
     }
-    s->used =
-        static_cast<size_t>(FormatFunctionLine(f, pkg, s->buf.get() + s->used) - s->buf.get());
+    s->used = static_cast<size_t>(FormatFunctionLine(f, pkg, s->buf + s->used) - s->buf);
   }
 };
 

@@ -1,4 +1,4 @@
-#include "base/huge_page_buffer.h"
+#include "base/anon_buffer.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "base/unique_fd.h"
+#include "base/unmap_later.h"
 
 namespace barekit {
 
@@ -27,7 +28,7 @@ bool HugePagesOnRequest() {
   return on;
 }
 
-std::optional<HugePageBuffer> HugePageBuffer::Allocate(size_t n) {
+std::optional<AnonBuffer> AnonBuffer::HugePages(size_t n) {
   constexpr uintptr_t kHuge = 2 << 20;
   if (n == 0 || n > (size_t{1} << 40) || !HugePagesOnRequest()) return std::nullopt;
   // Room to start on a 2 MB boundary; the slack is never touched, so it costs no memory.
@@ -42,28 +43,50 @@ std::optional<HugePageBuffer> HugePageBuffer::Allocate(size_t n) {
     ::munmap(map, map_size);
     return std::nullopt;
   }
-  return HugePageBuffer(map, map_size, data, n);
+  return AnonBuffer(map, map_size, data, n);
 }
 
-HugePageBuffer::HugePageBuffer(HugePageBuffer&& o) noexcept
+std::optional<AnonBuffer> AnonBuffer::Populated(size_t n) {
+  if (n == 0 || n > (size_t{1} << 40)) return std::nullopt;
+  void* map =
+      ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (map == MAP_FAILED) return std::nullopt;
+  AnonBuffer b(map, n, static_cast<std::byte*>(map), n);
+  b.unmap_later_ = true;
+  return b;
+}
+
+AnonBuffer::AnonBuffer(AnonBuffer&& o) noexcept
     : map_(std::exchange(o.map_, nullptr)),
       map_size_(std::exchange(o.map_size_, 0)),
       data_(std::exchange(o.data_, nullptr)),
-      size_(std::exchange(o.size_, 0)) {}
+      size_(std::exchange(o.size_, 0)),
+      unmap_later_(std::exchange(o.unmap_later_, false)) {}
 
-HugePageBuffer& HugePageBuffer::operator=(HugePageBuffer&& o) noexcept {
+AnonBuffer& AnonBuffer::operator=(AnonBuffer&& o) noexcept {
   if (this != &o) {
-    if (map_ != nullptr) ::munmap(map_, map_size_);
+    Release();
     map_ = std::exchange(o.map_, nullptr);
     map_size_ = std::exchange(o.map_size_, 0);
     data_ = std::exchange(o.data_, nullptr);
     size_ = std::exchange(o.size_, 0);
+    unmap_later_ = std::exchange(o.unmap_later_, false);
   }
   return *this;
 }
 
-HugePageBuffer::~HugePageBuffer() {
-  if (map_ != nullptr) ::munmap(map_, map_size_);
+AnonBuffer::~AnonBuffer() { Release(); }
+
+void AnonBuffer::Release() {
+  if (map_ == nullptr) return;
+  // A huge page is one mapping to drop, and cheap to unmap; a Populated buffer's every page is
+  // mapped, and unmapping them costs more than the process's exit does (base/unmap_later.h).
+  if (unmap_later_) {
+    UnmapLater(map_, map_size_);
+  } else {
+    ::munmap(map_, map_size_);
+  }
+  map_ = nullptr;
 }
 
 }  // namespace barekit

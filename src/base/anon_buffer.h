@@ -1,0 +1,60 @@
+// A fresh, writable buffer of its own anonymous mapping: in transparent huge pages, or in small
+// pages that are all mapped before the first write.
+//
+// On the virtual machines barekit runs on, a page fault costs 10-15 µs, even one that only maps
+// the shared zero page, and the first touch of a page costs several µs more; a syscall costs
+// about 1.3 µs. So:
+// - A reader that must keep megabytes of a file's bytes at hand copies them with pread(2) into a
+//   HugePages buffer (11 MB: 3 ms) rather than fault them in through the mapping (7.6 ms): a
+//   2 MB huge page costs about what 30 small ones do. Without transparent huge pages on request
+//   that trade is lost, and HugePages says so by returning nullopt.
+// - A scratch buffer of tens of KB that is written at once (the windows and the output chunk of
+//   a function listing) is a Populated buffer: mmap(MAP_POPULATE) maps its pages in one call, and
+//   its writes take no page fault (restic's listing: 102 faults became 63, 0.2 ms of 4.4).
+#ifndef BASE_ANON_BUFFER_H_
+#define BASE_ANON_BUFFER_H_
+
+#include <cstddef>
+#include <optional>
+#include <span>
+
+namespace barekit {
+
+// True when the kernel gives transparent huge pages to memory that asks for them
+// (/sys/kernel/mm/transparent_hugepage/enabled is "always" or "madvise"). Read once.
+bool HugePagesOnRequest();
+
+class AnonBuffer {
+ public:
+  // `n` bytes (n > 0), starting on a 2 MB boundary and advised MADV_HUGEPAGE. Pages are taken
+  // on first write. nullopt when huge pages are off or the mapping fails.
+  static std::optional<AnonBuffer> HugePages(size_t n);
+  // `n` bytes (n > 0) in 4 KB pages, every one mapped before this returns (MAP_POPULATE), so that
+  // writing to them takes no page fault. For tens of KB: each page is memory from the start.
+  // Unmapped a little after the buffer is gone (base/unmap_later.h). nullopt when the mapping
+  // fails.
+  static std::optional<AnonBuffer> Populated(size_t n);
+
+  AnonBuffer(AnonBuffer&& o) noexcept;
+  AnonBuffer& operator=(AnonBuffer&& o) noexcept;
+  AnonBuffer(const AnonBuffer&) = delete;
+  AnonBuffer& operator=(const AnonBuffer&) = delete;
+  ~AnonBuffer();
+
+  std::span<std::byte> bytes() const { return {data_, size_}; }
+
+ private:
+  AnonBuffer(void* map, size_t map_size, std::byte* data, size_t size)
+      : map_(map), map_size_(map_size), data_(data), size_(size) {}
+  void Release();
+
+  void* map_ = nullptr;  // the whole mapping, alignment slack included
+  size_t map_size_ = 0;
+  std::byte* data_ = nullptr;
+  size_t size_ = 0;
+  bool unmap_later_ = false;  // a Populated buffer: base/unmap_later.h
+};
+
+}  // namespace barekit
+
+#endif  // BASE_ANON_BUFFER_H_
