@@ -310,10 +310,10 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
   }
   // A one-pass listing reads the functab, the records and the names through three windows
   // filled with pread (base/file_window.h) rather than faulting in the mapping: the three are
-  // laid out in function order, so each window moves forward. A stored table keeps views into the
-  // mapping, so it reads the mapping directly.
-  // The windows' pages are mapped up front (AnonBuffer::Populated): 24 page faults fewer. Should
-  // even that mapping fail, the mapping is read directly.
+  // laid out in function order, so each window moves forward. A stored table reads its copy
+  // (CopyTable), or the mapping when there is none. The windows' pages are mapped up front
+  // (AnonBuffer::Populated): 24 page faults fewer. Should even that mapping fail, the mapping is
+  // read directly.
   constexpr size_t kWindow = 32 << 10;
   std::optional<AnonBuffer> window_buf;
   if (opts.visit != nullptr && opts.file != nullptr)
