@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <string>
+
 extern char** environ;
 
 namespace barekit::vm {
@@ -65,15 +67,35 @@ class ChildGuard {
   pid_t pid_;
 };
 
+// The test's socket directory, removed with whatever is in it on every way out of the test.
+class SocketDir {
+ public:
+  SocketDir() {
+    if (mkdtemp(path_) == nullptr) path_[0] = '\0';
+  }
+  SocketDir(const SocketDir&) = delete;
+  SocketDir& operator=(const SocketDir&) = delete;
+  ~SocketDir() {
+    if (path_[0] == '\0') return;
+    unlink(socket().c_str());
+    rmdir(path_);
+  }
+  bool ok() const { return path_[0] != '\0'; }
+  std::string socket() const { return std::string(path_) + "/q.sock"; }
+
+ private:
+  char path_[20] = "/tmp/bk-qmp-XXXXXX";
+};
+
 // Against the real thing: QEMU with no machine, just its monitor.
 TEST(QmpClient, TalksToRealQemu) {
   if (!HaveQemu()) {
     if (getenv("BAREKIT_REQUIRE_INPUTS")) FAIL() << "qemu-system-x86_64 is not installed";
     GTEST_SKIP() << "qemu-system-x86_64 is not installed";
   }
-  char dir[] = "/tmp/bk-qmp-XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  std::string sock = std::string(dir) + "/q.sock";
+  SocketDir dir;  // declared before the guard: QEMU is gone before its socket is removed
+  ASSERT_TRUE(dir.ok());
+  const std::string sock = dir.socket();
   std::string qmp_arg = "unix:" + sock + ",server=on,wait=off";
   const char* argv[] = {
       "qemu-system-x86_64", "-M",   "none", "-nodefaults", "-display", "none", "-qmp",
@@ -108,8 +130,6 @@ TEST(QmpClient, TalksToRealQemu) {
   (void)c.value().Execute("quit", nlohmann::json(), 2000);
   int status = qemu.Wait(kReplyMs);
   EXPECT_TRUE(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
-  unlink(sock.c_str());
-  rmdir(dir);
 }
 
 TEST(QmpClient, ConnectTimesOutWithoutServer) {
