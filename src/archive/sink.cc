@@ -1,11 +1,6 @@
 #include "archive/sink.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
-#include "base/posix_error.h"
+#include "base/write_all.h"
 
 namespace barekit::archive {
 
@@ -35,16 +30,6 @@ Status FdSink::Flush() {
   return s;
 }
 
-Status FdSink::WriteAll(Bytes data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd_, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return PosixError("writing " + name_, errno);
-    }
-    data = data.subspan(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
+Status FdSink::WriteAll(Bytes data) { return barekit::WriteAll(fd_, data, name_); }
 
 }  // namespace barekit::archive

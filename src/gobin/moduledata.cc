@@ -1,6 +1,7 @@
 #include "gobin/moduledata.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "base/checked_math.h"
 #include "fmt/format.h"
@@ -123,6 +124,29 @@ std::optional<ModuleData> TryCandidate(const exe::ObjectFile& obj, uint64_t addr
   return md;
 }
 
+// The offset of the first `ps`-byte word at from, from + ps, ... inside `b` that equals `v`, or
+// b.size(). The search for the word that points at the table runs over hundreds of KB of data
+// (restic's .noptrdata: 340 KB), so it compares with the width and byte order known in the loop.
+template <size_t kPs, bool kSwap>
+size_t NextWordEqualAs(Bytes b, size_t from, uint64_t v) {
+  for (size_t i = from; i + kPs <= b.size(); i += kPs) {
+    if (LoadUintAs<kPs, kSwap>(b.data() + i) == v) return i;
+  }
+  return b.size();
+}
+
+size_t NextWordEqual(Bytes b, size_t from, size_t ps, Endian e, uint64_t v) {
+  const bool swap = (e == Endian::kLittle) != (std::endian::native == std::endian::little);
+  if (ps == 8)
+    return swap ? NextWordEqualAs<8, true>(b, from, v) : NextWordEqualAs<8, false>(b, from, v);
+  if (ps == 4)
+    return swap ? NextWordEqualAs<4, true>(b, from, v) : NextWordEqualAs<4, false>(b, from, v);
+  for (size_t i = from; i + ps <= b.size(); i += ps) {
+    if (LoadUint(b.data() + i, ps, e) == v) return i;
+  }
+  return b.size();
+}
+
 }  // namespace
 
 Result<ModuleData> FindModuleData(const exe::ObjectFile& obj, uint64_t pclntab_addr,
@@ -133,8 +157,8 @@ Result<ModuleData> FindModuleData(const exe::ObjectFile& obj, uint64_t pclntab_a
     auto d = obj.SectionData(*s);
     if (!d) continue;
     const size_t align_fix = static_cast<size_t>((ps - s->addr % ps) % ps);
-    for (size_t i = align_fix; i + ps <= d->size(); i += ps) {
-      if (LoadUint(d->data() + i, ps, hdr.endian) != pclntab_addr) continue;
+    for (size_t i = NextWordEqual(*d, align_fix, ps, hdr.endian, pclntab_addr); i < d->size();
+         i = NextWordEqual(*d, i + ps, ps, hdr.endian, pclntab_addr)) {
       auto md = TryCandidate(obj, s->addr + i, pclntab_addr, hdr,
                              fmt::format("{} at {:#x}", s->name, s->addr + i));
       if (md) return std::move(*md);

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "base/anon_buffer.h"
+#include "base/write_all.h"
 
 namespace barekit::inspect {
 namespace {
@@ -186,10 +187,14 @@ namespace {
 
 // The listing on its way out: lines are formatted straight into one buffer that goes to `out`
 // in large writes. The buffer's pages are mapped up front (AnonBuffer::Populated; 16 page faults
-// fewer), or taken from the heap should that fail.
+// fewer), or taken from the heap should that fail. Each full buffer is one write(2) to out's
+// descriptor: through stdio, a 64 KB fwrite after stdio's own buffer had bytes in it became two.
+// After a failed write, the rest of the listing is dropped (as stdio would set its error flag).
 struct FunctionStream {
   static constexpr size_t kChunk = 64 << 10;
   std::FILE* out;
+  bool stdio_flushed = false;
+  bool write_failed = false;
   std::optional<AnonBuffer> mapped = AnonBuffer::Populated(kChunk);
   std::unique_ptr<char[]> heap = mapped ? nullptr : std::make_unique_for_overwrite<char[]>(kChunk);
   char* const buf = mapped ? reinterpret_cast<char*>(mapped->bytes().data()) : heap.get();
@@ -197,14 +202,23 @@ struct FunctionStream {
   gobin::PackageCache packages;
   bool ascii = true;  // whether the current package is ASCII: checked when the package changes
 
+  void Write(std::string_view s) {
+    if (!stdio_flushed) {  // what the caller printed before the listing goes first
+      std::fflush(out);
+      stdio_flushed = true;
+    }
+    if (!write_failed && !s.empty()) {
+      write_failed = !WriteAll(fileno(out), AsBytes(s), "standard output").ok();
+    }
+  }
   void Flush() {
-    std::fwrite(buf, 1, used, out);
+    Write(std::string_view(buf, used));
     used = 0;
   }
   void Append(std::string_view s) {
     if (s.size() > kChunk - used) Flush();
     if (s.size() > kChunk) {
-      std::fwrite(s.data(), 1, s.size(), out);
+      Write(s);
       return;
     }
     std::memcpy(buf + used, s.data(), s.size());
