@@ -15,6 +15,7 @@
 #include "base/checked_math.h"
 #include "base/file_window.h"
 #include "base/page_hints.h"
+#include "base/reused_buffer.h"
 #include "fmt/format.h"
 #include "gobin/moduledata.h"
 
@@ -312,12 +313,15 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
   // filled with pread (base/file_window.h) rather than faulting in the mapping: the three are
   // laid out in function order, so each window moves forward. A stored table reads its copy
   // (CopyTable), or the mapping when there is none. The windows' pages are mapped up front
-  // (AnonBuffer::Populated): 24 page faults fewer. Should even that mapping fail, the mapping is
-  // read directly.
+  // (AnonBuffer::Populated): 24 page faults fewer. They are kept for the next table
+  // (base/reused_buffer.h). Should even that mapping fail, the mapping is read directly.
   constexpr size_t kWindow = 32 << 10;
-  std::optional<AnonBuffer> window_buf;
-  if (opts.visit != nullptr && opts.file != nullptr)
-    window_buf = AnonBuffer::Populated(3 * kWindow);
+  static ReusedBuffer window_mem;
+  std::optional<ReusedBuffer::Lease> window_buf;
+  if (opts.visit != nullptr && opts.file != nullptr) {
+    window_buf.emplace(window_mem.Borrow(3 * kWindow));
+    if (!*window_buf) window_buf.reset();
+  }
   const bool windowed = window_buf.has_value();
   std::optional<FileWindow> ft_win, rec_win, name_win;
   if (windowed) {

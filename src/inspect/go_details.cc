@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "base/anon_buffer.h"
+#include "base/reused_buffer.h"
 #include "base/write_all.h"
 
 namespace barekit::inspect {
@@ -187,17 +188,22 @@ namespace {
 
 // The listing on its way out: lines are formatted straight into one buffer that goes to `out`
 // in large writes. The buffer's pages are mapped up front (AnonBuffer::Populated; 16 page faults
-// fewer), or taken from the heap should that fail. Each full buffer is one write(2) to out's
+// fewer) and kept for the next listing (base/reused_buffer.h), or taken from the heap
+// should that fail. Each full buffer is one write(2) to out's
 // descriptor: through stdio, a 64 KB fwrite after stdio's own buffer had bytes in it became two.
 // After a failed write, the rest of the listing is dropped (as stdio would set its error flag).
 struct FunctionStream {
   static constexpr size_t kChunk = 64 << 10;
+  static ReusedBuffer& KeptChunk() {
+    static ReusedBuffer chunk;
+    return chunk;
+  }
   std::FILE* out;
   bool stdio_flushed = false;
   bool write_failed = false;
-  std::optional<AnonBuffer> mapped = AnonBuffer::Populated(kChunk);
+  ReusedBuffer::Lease mapped = KeptChunk().Borrow(kChunk);
   std::unique_ptr<char[]> heap = mapped ? nullptr : std::make_unique_for_overwrite<char[]>(kChunk);
-  char* const buf = mapped ? reinterpret_cast<char*>(mapped->bytes().data()) : heap.get();
+  char* const buf = mapped ? reinterpret_cast<char*>(mapped.bytes().data()) : heap.get();
   size_t used = 0;
   gobin::PackageCache packages;
   bool ascii = true;  // whether the current package is ASCII: checked when the package changes
