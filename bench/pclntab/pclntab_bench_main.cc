@@ -7,12 +7,16 @@
 //   pclntab_bench version FILE     Go version / GOOS / GOARCH recovered without build info
 #include <malloc.h>
 
+#include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 #include "base/mapped_file.h"
 #include "base/page_hints.h"
+#include "base/reused_buffer.h"
+#include "base/write_all.h"
 #include "exe/object_file.h"
 #include "fmt/format.h"
 #include "gobin/buildinfo.h"
@@ -30,6 +34,40 @@ void PrintTree(const gobin::SizeNode& n, int depth, std::string* out) {
                  n.name, gobin::SizeNodeKindName(n.kind), n.estimate ? " ~" : "");
   for (const auto& c : n.children) PrintTree(c, depth + 1, out);
 }
+
+// gosym-list's "0x<entry> <size> <name>" lines, formatted into a 64 KB buffer written with one
+// write(2) when full.
+struct FunctionSink {
+  static constexpr size_t kBuf = 64 << 10;
+  static constexpr size_t kLine = 2 + 16 + 1 + 10 + 1 + 1;  // "0x" entry " " size " " "\n"
+  char* buf = nullptr;
+  size_t used = 0;
+  void Flush() {
+    (void)WriteAll(1, Bytes(reinterpret_cast<const std::byte*>(buf), used), "standard output");
+    used = 0;
+  }
+  static void Visit(void* ctx, const gobin::Function& f) {
+    auto* s = static_cast<FunctionSink*>(ctx);
+    if (kLine + f.name.size() > kBuf - s->used) s->Flush();
+    if (kLine + f.name.size() > kBuf) {  // a name of tens of KB
+      std::string line;
+      gobin::AppendGosymLine(f, &line);
+      (void)WriteAll(1, AsBytes(line), "standard output");
+      return;
+    }
+    char* p = s->buf + s->used;
+    p[0] = '0';
+    p[1] = 'x';
+    p = std::to_chars(p + 2, s->buf + kBuf, f.entry, 16).ptr;
+    *p++ = ' ';
+    p = std::to_chars(p, s->buf + kBuf, f.size).ptr;
+    *p++ = ' ';
+    std::memcpy(p, f.name.data(), f.name.size());
+    p += f.name.size();
+    *p++ = '\n';
+    s->used = static_cast<size_t>(p - s->buf);
+  }
+};
 
 int Fail(std::string_view path, const Status& s) {
   fmt::print(stderr, "{}: {}\n", path, s.message());
@@ -54,24 +92,24 @@ int main(int argc, char** argv) {
   std::string out;
   if (mode == "functions") {
     // One pass: each function is formatted as it is decoded (no function vector) into a 64 KB
-    // buffer written when full. As in `barekit inspect --functions`, the table is read through
-    // pread windows rather than the mapping (ReadOptions::file).
-    struct Sink {
-      std::string buf;
-      static void Visit(void* ctx, const gobin::Function& f) {
-        auto* s = static_cast<Sink*>(ctx);
-        gobin::AppendGosymLine(f, &s->buf);
-        if (s->buf.size() >= (60 << 10)) {
-          std::fwrite(s->buf.data(), 1, s->buf.size(), stdout);
-          s->buf.clear();
-        }
-      }
-    } sink;
-    sink.buf.reserve(64 << 10);
-    auto t = gobin::ReadFunctionTable(
-        obj,
-        {.release_file_pages = true, .file = &*file, .visit = &Sink::Visit, .visit_ctx = &sink});
-    std::fwrite(sink.buf.data(), 1, sink.buf.size(), stdout);
+    // buffer written when full, with one write(2). As in `barekit inspect --functions`, the table
+    // is read through pread windows rather than the mapping (ReadOptions::file), and the buffer's
+    // pages are mapped up front (base/reused_buffer.h).
+    FunctionSink sink;
+    static ReusedBuffer mem;
+    ReusedBuffer::Lease lease = mem.Borrow(FunctionSink::kBuf);
+    std::string heap;
+    if (lease) {
+      sink.buf = reinterpret_cast<char*>(lease.bytes().data());
+    } else {
+      heap.resize(FunctionSink::kBuf);
+      sink.buf = heap.data();
+    }
+    auto t = gobin::ReadFunctionTable(obj, {.release_file_pages = true,
+                                            .file = &*file,
+                                            .visit = &FunctionSink::Visit,
+                                            .visit_ctx = &sink});
+    sink.Flush();
     if (!t.ok()) return Fail(path, t.status());
     return 0;
   }
