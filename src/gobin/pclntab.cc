@@ -249,6 +249,135 @@ std::shared_ptr<const AnonBuffer> CopyTable(Bytes table, const PclntabHeader& h,
   return owned;
 }
 
+// What the per-function loop reads, gathered from the header, the table and the options: the
+// loop copies it into locals, which the compiler keeps in registers across the visitor's call
+// rather than reloading them through the enclosing function's frame.
+struct DecodeInput {
+  std::string_view where;
+  uint64_t foff = 0;
+  Bytes table;
+  Bytes names;  // [0, end of the name table)
+  uint64_t nfunc = 0, functab_off = 0, first_raw = 0, func_base = 0, name_base = 0;
+  bool relative = false;  // entries are offsets from the text base (1.18+)
+  uint64_t text_start = 0;
+  const std::vector<TextSection>* sections = nullptr;
+  // The three windows of a one-pass listing (all null when the table's bytes are read in place).
+  FileWindow* ft_win = nullptr;
+  FileWindow* rec_win = nullptr;
+  FileWindow* name_win = nullptr;
+  bool release = false;  // drop decoded pages of a file mapping read in place
+};
+
+// Decodes every function into sink(f), specialised for the table's word width (kW: entries and
+// record entries are as wide as a functab word, 4 bytes from 1.18, the pointer size before) and
+// byte order, and for reading through windows or in place. The first broken function ends the
+// loop with Corrupt and the offset of the broken field.
+template <size_t kW, bool kSwap, bool kWindowed, typename Sink>
+Status DecodeFunctions(const DecodeInput& in, Sink& sink) {
+  const std::byte* const base = in.table.data();
+  const uint64_t size = in.table.size();
+  const std::byte* const ft = base + in.functab_off;
+  const std::byte* const names = in.names.data();
+  const uint64_t names_size = in.names.size();
+  const uint64_t nfunc = in.nfunc, func_base = in.func_base, name_base = in.name_base;
+  const uint64_t text_start = in.text_start;
+  // One text section (all but the largest arm64/ppc64 programs): entry = base + offset.
+  const bool simple_text = !in.relative || in.sections->size() <= 1;
+  const uint64_t add = in.relative ? text_start : 0;
+  FileWindow* const ft_win = in.ft_win;
+  FileWindow* const rec_win = in.rec_win;
+  FileWindow* const name_win = in.name_win;
+  uint64_t prev_raw = in.first_raw;
+  uint64_t released_rec = in.functab_off, released_name = name_base;
+  for (uint64_t i = 0; i < nfunc; ++i) {
+    const std::byte* p = ft + static_cast<size_t>(i) * 2 * kW;
+    if constexpr (kWindowed) p = ft_win->At(p, 3 * kW);
+    const uint64_t raw = LoadUintAs<kW, kSwap>(p);
+    const uint64_t funcoff = LoadUintAs<kW, kSwap>(p + kW);
+    const uint64_t next_raw = LoadUintAs<kW, kSwap>(p + 2 * kW);
+    if (raw < prev_raw || next_raw < raw) [[unlikely]] {
+      return TableError(in.where, in.foff, in.functab_off + i * 2 * kW,
+                        fmt::format("function {} entry {:#x} out of order", i, raw));
+    }
+    prev_raw = raw;
+    const uint64_t rec = func_base + funcoff;
+    if (rec < func_base || !RangeFits(rec, kW + 4, size)) [[unlikely]] {
+      return TableError(
+          in.where, in.foff, in.functab_off + i * 2 * kW,
+          fmt::format("function {} record offset {:#x} lies past the table end", i, funcoff));
+    }
+    const std::byte* fp = base + rec;
+    if constexpr (kWindowed) fp = rec_win->At(fp, kW + 4);
+    const uint64_t rec_entry = LoadUintAs<kW, kSwap>(fp);
+    if (rec_entry != raw) [[unlikely]] {
+      return TableError(in.where, in.foff, rec,
+                        fmt::format("function {} record entry {:#x} differs from functab entry "
+                                    "{:#x}",
+                                    i, rec_entry, raw));
+    }
+    const uint64_t name_off = LoadUintAs<4, kSwap>(fp + kW);
+    const uint64_t name_at = name_base + name_off;
+    std::optional<std::string_view> name;
+    if constexpr (kWindowed) {
+      if (name_at < names_size) {
+        name = name_win->CStringAt(names + name_at, names + names_size, 1 << 16);
+      }
+    } else {
+      name = CStringAt(in.names, name_at, 1 << 16);
+    }
+    if (!name) [[unlikely]] {
+      return TableError(
+          in.where, in.foff, rec + kW,
+          fmt::format("function {} name offset {:#x} outside the name table", i, name_off));
+    }
+    uint64_t entry = add + raw, end = add + next_raw;
+    if (!simple_text) [[unlikely]] {
+      entry = TextOff(raw, text_start, *in.sections);
+      end = TextOff(next_raw, text_start, *in.sections);
+    }
+    if (end < entry || end - entry > UINT32_MAX) [[unlikely]] {
+      return TableError(in.where, in.foff, in.functab_off + i * 2 * kW,
+                        fmt::format("function {} at {:#x} spans more than 4 GB", i, entry));
+    }
+    Function f;
+    f.entry = entry;
+    f.size = static_cast<uint32_t>(end - entry);
+    f.name = *name;
+    f.func_offset = static_cast<uint32_t>(rec);
+    sink(f);
+    if (!kWindowed && in.release && (i & 1023) == 1023) {
+      // Records and names are laid out in function order: what lies behind is done.
+      if (rec > released_rec + (256 << 10)) {
+        ReleaseFilePages(in.table.subspan(released_rec, rec - released_rec));
+        released_rec = rec;
+      }
+      if (name_at > released_name + (256 << 10)) {
+        ReleaseFilePages(in.table.subspan(released_name, name_at - released_name));
+        released_name = name_at;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// DecodeFunctions for a table's width, byte order and reading.
+template <typename Sink>
+Status DecodeAll(const DecodeInput& in, size_t width, bool swap, Sink& sink) {
+  const bool w = in.ft_win != nullptr;
+  if (width == 4) {
+    if (swap) {
+      return w ? DecodeFunctions<4, true, true>(in, sink)
+               : DecodeFunctions<4, true, false>(in, sink);
+    }
+    return w ? DecodeFunctions<4, false, true>(in, sink)
+             : DecodeFunctions<4, false, false>(in, sink);
+  }
+  if (swap) {
+    return w ? DecodeFunctions<8, true, true>(in, sink) : DecodeFunctions<8, true, false>(in, sink);
+  }
+  return w ? DecodeFunctions<8, false, true>(in, sink) : DecodeFunctions<8, false, false>(in, sink);
+}
+
 }  // namespace
 
 Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
@@ -291,17 +420,24 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
   auto addr_of = [&](uint64_t raw) {
     return relative ? TextOff(raw, t.text_start, t.text_sections) : raw;
   };
-
-  const Endian e = h.endian;
-  const std::byte* base = table.data();
-  const uint64_t size = table.size();
   const auto fs = static_cast<size_t>(h.functab_field);
-  const std::byte* ft = base + h.functab_off;
-  // _func records are relative to the functab (1.16+) or to the table start (1.2).
-  const uint64_t func_base = h.version == PclntabVersion::kGo12 ? 0 : h.functab_off;
-  const uint64_t name_base = h.version == PclntabVersion::kGo12 ? 0 : h.funcname_off;
+  // Entries and record entries are as wide as a functab word: 4 bytes from 1.18, the pointer
+  // size before.
   const uint64_t entry_field = relative ? 4 : static_cast<uint64_t>(h.ptr_size);
-  const Bytes names = table.subspan(0, static_cast<size_t>(name_end));
+  DecodeInput in;
+  in.where = where;
+  in.foff = foff;
+  in.table = table;
+  in.names = table.subspan(0, static_cast<size_t>(name_end));
+  in.nfunc = h.nfunc;
+  in.functab_off = h.functab_off;
+  in.first_raw = h.first_entry_raw;
+  // _func records are relative to the functab (1.16+) or to the table start (1.2).
+  in.func_base = h.version == PclntabVersion::kGo12 ? 0 : h.functab_off;
+  in.name_base = h.version == PclntabVersion::kGo12 ? 0 : h.funcname_off;
+  in.relative = relative;
+  in.text_start = t.text_start;
+  in.sections = &t.text_sections;
 
   t.end_pc = addr_of(h.end_entry_raw);
   if (opts.begin != nullptr) opts.begin(opts.visit_ctx, t);
@@ -322,100 +458,26 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
     window_buf.emplace(window_mem.Borrow(3 * kWindow));
     if (!*window_buf) window_buf.reset();
   }
-  const bool windowed = window_buf.has_value();
   std::optional<FileWindow> ft_win, rec_win, name_win;
-  if (windowed) {
+  if (window_buf) {
     std::byte* w = window_buf->bytes().data();
-    ft_win.emplace(opts.file, std::span(w, kWindow));
-    rec_win.emplace(opts.file, std::span(w + kWindow, kWindow));
-    name_win.emplace(opts.file, std::span(w + 2 * kWindow, kWindow));
+    in.ft_win = &ft_win.emplace(opts.file, std::span(w, kWindow));
+    in.rec_win = &rec_win.emplace(opts.file, std::span(w + kWindow, kWindow));
+    in.name_win = &name_win.emplace(opts.file, std::span(w + 2 * kWindow, kWindow));
   }
-  const bool release = opts.release_file_pages && !windowed && !t.copy;
-  // The loop runs once per function, so its loads are specialised for the table's word width
-  // and byte order. Entries and record entries are as wide as a functab word: 4 bytes from 1.18,
-  // the pointer size before.
-  auto decode = [&](auto width, auto swapped) -> Status {
-    constexpr size_t kW = decltype(width)::value;
-    constexpr bool kSwap = decltype(swapped)::value;
-    uint64_t prev_raw = h.first_entry_raw;
-    uint64_t released_rec = h.functab_off, released_name = name_base;
-    for (uint64_t i = 0; i < h.nfunc; ++i) {
-      const std::byte* p = ft + static_cast<size_t>(i) * 2 * kW;
-      if (windowed) p = ft_win->At(p, 3 * kW);
-      const uint64_t raw = LoadUintAs<kW, kSwap>(p);
-      const uint64_t funcoff = LoadUintAs<kW, kSwap>(p + kW);
-      const uint64_t next_raw = LoadUintAs<kW, kSwap>(p + 2 * kW);
-      const uint64_t at = h.functab_off + i * 2 * kW;
-      if (raw < prev_raw || next_raw < raw) [[unlikely]] {
-        return TableError(where, foff, at,
-                          fmt::format("function {} entry {:#x} out of order", i, raw));
-      }
-      prev_raw = raw;
-      auto rec = CheckedAdd(func_base, funcoff);
-      if (!rec || !RangeFits(*rec, kW + 4, size)) [[unlikely]] {
-        return TableError(
-            where, foff, at,
-            fmt::format("function {} record offset {:#x} lies past the table end", i, funcoff));
-      }
-      const std::byte* fp = base + *rec;
-      if (windowed) fp = rec_win->At(fp, kW + 4);
-      const uint64_t rec_entry = LoadUintAs<kW, kSwap>(fp);
-      if (rec_entry != raw) [[unlikely]] {
-        return TableError(
-            where, foff, *rec,
-            fmt::format("function {} record entry {:#x} differs from functab entry {:#x}", i,
-                        rec_entry, raw));
-      }
-      const uint64_t name_off = LoadUintAs<4, kSwap>(fp + kW);
-      const uint64_t name_at = name_base + name_off;
-      std::optional<std::string_view> name;
-      if (!windowed) {
-        name = CStringAt(names, name_at, 1 << 16);
-      } else if (name_at < names.size()) {
-        name = name_win->CStringAt(names.data() + name_at, names.data() + names.size(), 1 << 16);
-      }
-      if (!name) [[unlikely]] {
-        return TableError(
-            where, foff, *rec + kW,
-            fmt::format("function {} name offset {:#x} outside the name table", i, name_off));
-      }
-      const uint64_t entry = addr_of(raw), end = addr_of(next_raw);
-      if (end < entry || end - entry > UINT32_MAX) [[unlikely]] {
-        return TableError(where, foff, at,
-                          fmt::format("function {} at {:#x} spans more than 4 GB", i, entry));
-      }
-      Function f;
-      f.entry = entry;
-      f.size = static_cast<uint32_t>(end - entry);
-      f.name = *name;
-      f.func_offset = static_cast<uint32_t>(*rec);
-      if (opts.visit != nullptr) {
-        opts.visit(opts.visit_ctx, f);
-      } else {
-        t.funcs.push_back(f);
-      }
-      if (release && (i & 1023) == 1023) {
-        // Records and names are laid out in function order: what lies behind is done.
-        if (*rec > released_rec + (256 << 10)) {
-          ReleaseFilePages(table.subspan(released_rec, *rec - released_rec));
-          released_rec = *rec;
-        }
-        if (name_at > released_name + (256 << 10)) {
-          ReleaseFilePages(table.subspan(released_name, name_at - released_name));
-          released_name = name_at;
-        }
-      }
-    }
-    return Status::Ok();
-  };
-  using W4 = std::integral_constant<size_t, 4>;
-  using W8 = std::integral_constant<size_t, 8>;
-  const bool swap = (e == Endian::kLittle) != (std::endian::native == std::endian::little);
+  in.release = opts.release_file_pages && !window_buf && !t.copy;
+  const bool swap = (h.endian == Endian::kLittle) != (std::endian::native == std::endian::little);
   if (entry_field != fs || (fs != 4 && fs != 8)) {
     return TableError(where, foff, 8, fmt::format("function table word of {} bytes", fs));
   }
-  Status st = fs == 4 ? (swap ? decode(W4{}, std::true_type{}) : decode(W4{}, std::false_type{}))
-                      : (swap ? decode(W8{}, std::true_type{}) : decode(W8{}, std::false_type{}));
+  Status st;
+  if (opts.visit != nullptr) {
+    auto visit = [v = opts.visit, ctx = opts.visit_ctx](const Function& f) { v(ctx, f); };
+    st = DecodeAll(in, fs, swap, visit);
+  } else {
+    auto store = [&funcs = t.funcs](const Function& f) { funcs.push_back(f); };
+    st = DecodeAll(in, fs, swap, store);
+  }
   if (!st.ok()) return st;
   return t;
 }
