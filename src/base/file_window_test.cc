@@ -85,6 +85,32 @@ TEST_F(WindowTest, CStringAtAgreesWithTheMappingEverywhere) {
   }
 }
 
+// Strings behind the window (a name shared with an earlier function) are read into the side
+// buffer when they fit there, and are the mapping's bytes either way; the window stays put.
+TEST_F(WindowTest, StringsBehindTheWindowComeFromTheSideBuffer) {
+  const Bytes all = file_.bytes();
+  std::vector<std::byte> buf(32), side(16);
+  FileWindow w(&file_, buf, side);
+  w.At(At(3000), 8);
+  size_t from_side = 0;
+  for (size_t max_len : {size_t{5}, size_t{1} << 16}) {
+    for (size_t off = 0; off < 2900; ++off) {
+      auto want = CStringAt(all, off, max_len);
+      auto got = w.CStringAt(At(off), At(content_.size()), max_len);
+      ASSERT_EQ(got.has_value(), want.has_value()) << off << " max " << max_len;
+      if (!want) continue;
+      ASSERT_EQ(*got, *want) << off;
+      const auto* d = reinterpret_cast<const std::byte*>(got->data());
+      if (want->size() < side.size()) {
+        EXPECT_TRUE(d >= side.data() && d < side.data() + side.size()) << off;
+        ++from_side;
+      }
+    }
+  }
+  EXPECT_GT(from_side, 1000u);
+  EXPECT_EQ(w.At(At(3004), 4), buf.data() + 4);  // the window did not move
+}
+
 TEST_F(WindowTest, AStringLongerThanTheBufferIsReadFromTheMapping) {
   content_.assign(300, 'x');
   content_.push_back('\0');
