@@ -9,7 +9,6 @@
 #include <memory>
 #include <optional>
 
-#include "base/anon_buffer.h"
 #include "base/reused_buffer.h"
 #include "base/write_all.h"
 
@@ -188,10 +187,10 @@ namespace {
 
 // The listing on its way out: lines are formatted straight into one buffer that goes to `out`
 // in large writes. The buffer's pages are mapped up front (AnonBuffer::Populated; 16 page faults
-// fewer) and kept for the next listing (base/reused_buffer.h), or taken from the heap
-// should that fail. Each full buffer is one write(2) to out's
-// descriptor: through stdio, a 64 KB fwrite after stdio's own buffer had bytes in it became two.
-// After a failed write, the rest of the listing is dropped (as stdio would set its error flag).
+// fewer) and kept for the next listing (base/reused_buffer.h), or taken from the heap should
+// that fail. Each full buffer is one write(2) to out's descriptor: through stdio, a 64 KB fwrite
+// after stdio's own buffer had bytes in it became two. After a failed write, the rest of the
+// listing is dropped (as stdio would set its error flag).
 struct FunctionStream {
   static constexpr size_t kChunk = 64 << 10;
   static ReusedBuffer& KeptChunk() {
