@@ -11,10 +11,10 @@
 //   if (w) ... w.bytes() ...  // else: no memory; the caller's fallback
 //
 // Thread-safe: a call that borrows while the kept buffer is lent out (another thread's, or a
-// re-entrant call's) gets a buffer of its own for that lease. Not thread_local: thread-local
-// objects with destructors change how a static binary lays out its start-up memory, which cost
-// the one-file listing more page faults than the reuse saves. The kept buffer is released at exit
-// (through base/unmap_later.h, so exit stays cheap).
+// re-entrant call's) gets a buffer of its own for that lease. One buffer per process rather than
+// per thread: barekit lists one file at a time, and a buffer per thread would stay mapped for
+// every worker thread that ever borrowed. The kept buffer is released at exit (through
+// base/unmap_later.h, so exit stays cheap).
 #ifndef BASE_REUSED_BUFFER_H_
 #define BASE_REUSED_BUFFER_H_
 
