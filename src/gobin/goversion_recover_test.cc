@@ -70,6 +70,22 @@ TEST(RecoverGoVersion, MatchesGoVersionAndFindsStrippedBuildInfoRows) {
     EXPECT_EQ(g.goos, obj.os) << path;
     EXPECT_EQ(g.goarch, obj.arch) << path;
     EXPECT_NE(g.goos_source.find("pclntab"), std::string::npos) << path << ": " << g.goos_source;
+    // As inspect reads the table: one pass through pread windows, stopped at the entry point.
+    Rt0Function rt0;
+    ReadOptions ro;
+    ro.file = &*file;
+    ro.visit = &NoteRt0Function;
+    ro.visit_ctx = &rt0;
+    ro.stop = &rt0.found;
+    auto once = ReadFunctionTable(obj, ro);
+    ASSERT_TRUE(once.ok()) << path << ": " << once.status().message();
+    EXPECT_TRUE(once->funcs.empty()) << path;
+    const GoVersionGuess g1 = RecoverGoVersion(obj, &*once, &rt0);
+    EXPECT_EQ(g1.version, g.version) << path;
+    EXPECT_EQ(g1.version_source, g.version_source) << path;
+    EXPECT_EQ(g1.goos_source, g.goos_source) << path;
+    EXPECT_EQ(g1.goarch_source, g.goarch_source) << path;
+    EXPECT_EQ(g1.layout_hint, g.layout_hint) << path;
     ++checked;
   }
   EXPECT_GT(checked, 0);

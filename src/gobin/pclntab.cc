@@ -265,7 +265,8 @@ struct DecodeInput {
   FileWindow* ft_win = nullptr;
   FileWindow* rec_win = nullptr;
   FileWindow* name_win = nullptr;
-  bool release = false;  // drop decoded pages of a file mapping read in place
+  bool release = false;        // drop decoded pages of a file mapping read in place
+  const bool* stop = nullptr;  // ParseOptions::stop
 };
 
 // Decodes every function into sink(f), specialised for the table's word width (kW: entries and
@@ -345,6 +346,7 @@ Status DecodeFunctions(const DecodeInput& in, Sink& sink) {
     f.name = *name;
     f.func_offset = static_cast<uint32_t>(rec);
     sink(f);
+    if (in.stop != nullptr && *in.stop) break;
     if (!kWindowed && in.release && (i & 1023) == 1023) {
       // Records and names are laid out in function order: what lies behind is done.
       if (rec > released_rec + (256 << 10)) {
@@ -469,6 +471,7 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
                                     std::span(w + 3 * kWindow, kSide));
   }
   in.release = opts.release_file_pages && !window_buf && !t.copy;
+  in.stop = opts.visit != nullptr ? opts.stop : nullptr;
   const bool swap = (h.endian == Endian::kLittle) != (std::endian::native == std::endian::little);
   if (entry_field != fs || (fs != 4 && fs != 8)) {
     return TableError(where, foff, 8, fmt::format("function table word of {} bytes", fs));
@@ -709,6 +712,7 @@ Result<FunctionTable> ReadFunctionTable(const exe::ObjectFile& obj, const ReadOp
   opts.file = ropts.file;
   opts.visit = ropts.visit;
   opts.visit_ctx = ropts.visit_ctx;
+  opts.stop = ropts.stop;
   opts.begin = ropts.begin;
   opts.source = c->source;
   opts.source_detail = c->detail;

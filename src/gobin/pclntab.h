@@ -135,6 +135,9 @@ struct ParseOptions {
   // storage. A table that turns out corrupt part-way has had its valid prefix visited.
   FunctionVisitor visit = nullptr;
   void* visit_ctx = nullptr;
+  // With `visit`: the listing ends early, successfully, once the visitor has set *stop. Only the
+  // functions visited have then been checked.
+  const bool* stop = nullptr;
   // Called once with the table's facts (header, text base, where it was found; funcs empty)
   // after the header validated and before the first function is visited.
   void (*begin)(void* ctx, const FunctionTable& t) = nullptr;
@@ -152,6 +155,7 @@ struct ReadOptions {
   const MappedFile* file = nullptr;  // see ParseOptions
   FunctionVisitor visit = nullptr;   // see ParseOptions
   void* visit_ctx = nullptr;
+  const bool* stop = nullptr;  // see ParseOptions
   void (*begin)(void* ctx, const FunctionTable& t) = nullptr;
 };
 

@@ -566,6 +566,35 @@ TEST(PclntabSeeds, FindsTableAndTextBaseEveryWay) {
 // The one-pass visitor form sees exactly what the stored form holds, in order, with the table's
 // facts handed to `begin` first, and stores nothing itself: reading the mapping, and reading
 // through pread windows (ReadOptions::file), on every fixture and corpus binary and every slice.
+// ReadOptions::stop ends a one-pass listing successfully at the function that set it.
+TEST(PclntabFixtures, AVisitorCanStopTheListing) {
+  int checked = 0;
+  ForEachObjectFile(FixturesDir(), [&](const std::string& path, const MappedFile& file,
+                                       const std::vector<exe::ObjectFile>& objs) {
+    for (const exe::ObjectFile& obj : objs) {
+      auto all = ReadFunctionTable(obj);
+      if (!all.ok() || all->funcs.size() < 20) continue;
+      struct Count {
+        size_t seen = 0;
+        bool stop = false;
+      } count;
+      ReadOptions ro;
+      ro.file = &file;
+      ro.visit_ctx = &count;
+      ro.stop = &count.stop;
+      ro.visit = [](void* ctx, const Function&) {
+        auto* c = static_cast<Count*>(ctx);
+        c->stop = ++c->seen == 10;
+      };
+      auto t = ReadFunctionTable(obj, ro);
+      ASSERT_TRUE(t.ok()) << path << ": " << t.status().message();
+      EXPECT_EQ(count.seen, 10u) << path;
+      ++checked;
+    }
+  });
+  EXPECT_GT(checked, 0);
+}
+
 TEST(PclntabFixtures, VisitorSeesEveryFunctionOnce) {
   struct Seen {
     int begins = 0;
