@@ -25,6 +25,12 @@ inline Bytes AsBytes(std::string_view s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
 
+// Whether values stored in byte order `e` must be byte-swapped on this host (the kSwap of
+// LoadUintAs).
+inline bool NeedsByteSwap(Endian e) {
+  return (e == Endian::kLittle) != (std::endian::native == std::endian::little);
+}
+
 // Decodes an unsigned integer of kN bytes (2, 4 or 8) at `p`, byte-swapped when kSwap: for a
 // loop that knows its width and byte order before it starts (see LoadUint).
 template <size_t kN, bool kSwap>
@@ -49,7 +55,7 @@ inline uint64_t LoadUintAs(const std::byte* p) {
 // are one load plus a byte swap when `e` is not the host's order: parsers call this for every
 // field of tables with 100k entries.
 inline uint64_t LoadUint(const std::byte* p, size_t n, Endian e) {
-  const bool swap = (e == Endian::kLittle) != (std::endian::native == std::endian::little);
+  const bool swap = NeedsByteSwap(e);
   switch (n) {
     case 8:
       return swap ? LoadUintAs<8, true>(p) : LoadUintAs<8, false>(p);

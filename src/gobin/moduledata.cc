@@ -1,7 +1,6 @@
 #include "gobin/moduledata.h"
 
 #include <algorithm>
-#include <bit>
 
 #include "base/checked_math.h"
 #include "fmt/format.h"
@@ -136,7 +135,7 @@ size_t NextWordEqualAs(Bytes b, size_t from, uint64_t v) {
 }
 
 size_t NextWordEqual(Bytes b, size_t from, size_t ps, Endian e, uint64_t v) {
-  const bool swap = (e == Endian::kLittle) != (std::endian::native == std::endian::little);
+  const bool swap = NeedsByteSwap(e);
   if (ps == 8)
     return swap ? NextWordEqualAs<8, true>(b, from, v) : NextWordEqualAs<8, false>(b, from, v);
   if (ps == 4)

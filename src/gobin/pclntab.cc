@@ -472,7 +472,7 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
   }
   in.release = opts.release_file_pages && !window_buf && !t.copy;
   in.stop = opts.visit != nullptr ? opts.stop : nullptr;
-  const bool swap = (h.endian == Endian::kLittle) != (std::endian::native == std::endian::little);
+  const bool swap = NeedsByteSwap(h.endian);
   if (entry_field != fs || (fs != 4 && fs != 8)) {
     return TableError(where, foff, 8, fmt::format("function table word of {} bytes", fs));
   }
