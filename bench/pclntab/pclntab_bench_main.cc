@@ -7,9 +7,7 @@
 //   pclntab_bench version FILE     Go version / GOOS / GOARCH recovered without build info
 #include <malloc.h>
 
-#include <charconv>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -39,7 +37,7 @@ void PrintTree(const gobin::SizeNode& n, int depth, std::string* out) {
 // write(2) when full.
 struct FunctionSink {
   static constexpr size_t kBuf = 64 << 10;
-  static constexpr size_t kLine = 2 + 16 + 1 + 10 + 1 + 1;  // "0x" entry " " size " " "\n"
+  static constexpr size_t kLine = gobin::kGosymLineFixed;
   char* buf = nullptr;
   size_t used = 0;
   void Flush() {
@@ -55,17 +53,7 @@ struct FunctionSink {
       (void)WriteAll(1, AsBytes(line), "standard output");
       return;
     }
-    char* p = s->buf + s->used;
-    p[0] = '0';
-    p[1] = 'x';
-    p = std::to_chars(p + 2, s->buf + kBuf, f.entry, 16).ptr;
-    *p++ = ' ';
-    p = std::to_chars(p, s->buf + kBuf, f.size).ptr;
-    *p++ = ' ';
-    std::memcpy(p, f.name.data(), f.name.size());
-    p += f.name.size();
-    *p++ = '\n';
-    s->used = static_cast<size_t>(p - s->buf);
+    s->used = static_cast<size_t>(gobin::FormatGosymLine(f, s->buf + s->used) - s->buf);
   }
 };
 

@@ -491,17 +491,25 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
 // ---------------------------------------------------------------------------------------------
 // Package names
 
+char* FormatGosymLine(const Function& f, char* p) {
+  char* const room_end = p + kGosymLineFixed + f.name.size();  // what the caller guarantees
+  p[0] = '0';
+  p[1] = 'x';
+  p = std::to_chars(p + 2, room_end, f.entry, 16).ptr;
+  *p++ = ' ';
+  p = std::to_chars(p, room_end, f.size).ptr;
+  *p++ = ' ';
+  std::memcpy(p, f.name.data(), f.name.size());
+  p += f.name.size();
+  *p++ = '\n';
+  return p;
+}
+
 void AppendGosymLine(const Function& f, std::string* out) {
-  char buf[48];
-  buf[0] = '0';
-  buf[1] = 'x';
-  char* p = std::to_chars(buf + 2, buf + sizeof buf, f.entry, 16).ptr;
-  *p++ = ' ';
-  p = std::to_chars(p, buf + sizeof buf, f.size).ptr;
-  *p++ = ' ';
-  out->append(buf, static_cast<size_t>(p - buf));
-  out->append(f.name);
-  out->push_back('\n');
+  const size_t at = out->size();
+  out->resize(at + kGosymLineFixed + f.name.size());
+  char* end = FormatGosymLine(f, out->data() + at);
+  out->resize(static_cast<size_t>(end - out->data()));
 }
 
 std::string_view PackageOfFunction(std::string_view name) {

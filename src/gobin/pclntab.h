@@ -149,6 +149,10 @@ struct ParseOptions {
 
 // Appends "0x<entry> <size> <name>\n", the line debug/gosym-based tools (gosym-list) print.
 void AppendGosymLine(const Function& f, std::string* out);
+// The same line written at `p`, which has room for kGosymLineFixed + f.name.size() bytes.
+// Returns the end of the line.
+inline constexpr size_t kGosymLineFixed = 2 + 16 + 1 + 10 + 1 + 1;  // "0x" entry " " size " " \n
+char* FormatGosymLine(const Function& f, char* p);
 
 struct ReadOptions {
   bool release_file_pages = false;   // see ParseOptions
