@@ -265,14 +265,13 @@ struct DecodeInput {
   FileWindow* ft_win = nullptr;
   FileWindow* rec_win = nullptr;
   FileWindow* name_win = nullptr;
-  bool release = false;        // drop decoded pages of a file mapping read in place
-  const bool* stop = nullptr;  // ParseOptions::stop
+  bool release = false;  // drop decoded pages of a file mapping read in place
 };
 
-// Decodes every function into sink(f), specialised for the table's word width (kW: entries and
-// record entries are as wide as a functab word, 4 bytes from 1.18, the pointer size before) and
-// byte order, and for reading through windows or in place. The first broken function ends the
-// loop with Corrupt and the offset of the broken field.
+// Decodes every function into sink(f), which returns false to end the loop early, specialised for
+// the table's word width (kW: entries and record entries are as wide as a functab word, 4 bytes
+// from 1.18, the pointer size before) and byte order, and for reading through windows or in place.
+// The first broken function ends the loop with Corrupt and the offset of the broken field.
 template <size_t kW, bool kSwap, bool kWindowed, typename Sink>
 Status DecodeFunctions(const DecodeInput& in, Sink& sink) {
   const std::byte* const base = in.table.data();
@@ -345,8 +344,7 @@ Status DecodeFunctions(const DecodeInput& in, Sink& sink) {
     f.size = static_cast<uint32_t>(end - entry);
     f.name = *name;
     f.func_offset = static_cast<uint32_t>(rec);
-    sink(f);
-    if (in.stop != nullptr && *in.stop) break;
+    if (!sink(f)) break;
     if (!kWindowed && in.release && (i & 1023) == 1023) {
       // Records and names are laid out in function order: what lies behind is done.
       if (rec > released_rec + (256 << 10)) {
@@ -471,17 +469,22 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
                                     std::span(w + 3 * kWindow, kSide));
   }
   in.release = opts.release_file_pages && !window_buf && !t.copy;
-  in.stop = opts.visit != nullptr ? opts.stop : nullptr;
   const bool swap = NeedsByteSwap(h.endian);
   if (entry_field != fs || (fs != 4 && fs != 8)) {
     return TableError(where, foff, 8, fmt::format("function table word of {} bytes", fs));
   }
   Status st;
   if (opts.visit != nullptr) {
-    auto visit = [v = opts.visit, ctx = opts.visit_ctx](const Function& f) { v(ctx, f); };
+    auto visit = [v = opts.visit, ctx = opts.visit_ctx, stop = opts.stop](const Function& f) {
+      v(ctx, f);
+      return stop == nullptr || !*stop;
+    };
     st = DecodeAll(in, fs, swap, visit);
   } else {
-    auto store = [&funcs = t.funcs](const Function& f) { funcs.push_back(f); };
+    auto store = [&funcs = t.funcs](const Function& f) {
+      funcs.push_back(f);
+      return true;
+    };
     st = DecodeAll(in, fs, swap, store);
   }
   if (!st.ok()) return st;
