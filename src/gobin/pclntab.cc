@@ -417,9 +417,6 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
     t.text_start = h.header_text_start;
     t.text_source = "pcHeader.textStart";
   }
-  auto addr_of = [&](uint64_t raw) {
-    return relative ? TextOff(raw, t.text_start, t.text_sections) : raw;
-  };
   const auto fs = static_cast<size_t>(h.functab_field);
   // Entries and record entries are as wide as a functab word: 4 bytes from 1.18, the pointer
   // size before.
@@ -439,7 +436,7 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
   in.text_start = t.text_start;
   in.sections = &t.text_sections;
 
-  t.end_pc = addr_of(h.end_entry_raw);
+  t.end_pc = relative ? TextOff(h.end_entry_raw, t.text_start, t.text_sections) : h.end_entry_raw;
   if (opts.begin != nullptr) opts.begin(opts.visit_ctx, t);
   if (opts.visit == nullptr) {
     t.funcs.reserve(static_cast<size_t>(h.nfunc));
