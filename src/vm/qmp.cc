@@ -67,23 +67,37 @@ Result<QmpClient> QmpClient::Connect(const std::string& path, int64_t timeout_ms
       return Status::IoError("QMP: connect " + path + ": " + std::strerror(err));
     usleep(10000);
   }
-  // Greeting: {"QMP": {"version": {...}, "capabilities": [...]}}
+  // Greeting: {"QMP": {"version": {...}, "capabilities": [...]}}. QEMU can put an event ahead of
+  // it (a RESUME from its own start-up was seen in CI); events are kept like any later one.
   std::vector<nlohmann::json> msgs;
-  while (msgs.empty()) {
-    int left = static_cast<int>(deadline - HostMillis());
-    if (left <= 0) return Status::IoError("QMP: no greeting from " + path);
-    BK_RETURN_IF_ERROR(c.ReadSome(left, &msgs));
+  size_t greeting = 0;
+  for (;; ++greeting) {
+    while (greeting == msgs.size()) {
+      int left = static_cast<int>(deadline - HostMillis());
+      if (left <= 0) return Status::IoError("QMP: no greeting from " + path);
+      BK_RETURN_IF_ERROR(c.ReadSome(left, &msgs));
+    }
+    const nlohmann::json& m = msgs[greeting];
+    if (m.contains("QMP")) break;
+    if (!m.contains("event"))
+      return Status::Corrupt("QMP: unexpected greeting " + m.dump().substr(0, 80));
   }
-  const nlohmann::json& g = msgs.front();
-  if (!g.contains("QMP"))
-    return Status::Corrupt("QMP: unexpected greeting " + g.dump().substr(0, 80));
-  const nlohmann::json* q = &g["QMP"]["version"]["qemu"];
-  if (q->is_object()) {
-    c.version_ = std::to_string((*q).value("major", 0)) + "." +
-                 std::to_string((*q).value("minor", 0)) + "." +
-                 std::to_string((*q).value("micro", 0));
+  // A const json's operator[] must not be given a missing key, so the path is walked with find.
+  const nlohmann::json* q = &msgs[greeting];
+  for (const char* key : {"QMP", "version", "qemu"}) {
+    auto it = q->find(key);  // end() for a missing key and for a non-object
+    q = it == q->end() ? nullptr : &*it;
+    if (q == nullptr) break;
   }
-  for (size_t i = 1; i < msgs.size(); ++i) c.Keep(msgs[i]);
+  if (q != nullptr && q->is_object()) {
+    auto part = [q](const char* k) {
+      auto it = q->find(k);
+      return std::to_string(it != q->end() && it->is_number_integer() ? it->get<int64_t>() : 0);
+    };
+    c.version_ = part("major") + "." + part("minor") + "." + part("micro");
+  }
+  for (size_t i = 0; i < msgs.size(); ++i)
+    if (i != greeting) c.Keep(msgs[i]);
   BK_ASSIGN_OR_RETURN(nlohmann::json ignored,
                       c.Execute("qmp_capabilities", nlohmann::json(),
                                 std::max<int64_t>(1000, deadline - HostMillis())));

@@ -1,13 +1,19 @@
 #include "vm/qmp.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <string>
+#include <thread>
+#include <vector>
 
 extern char** environ;
 
@@ -130,6 +136,90 @@ TEST(QmpClient, TalksToRealQemu) {
   (void)c.value().Execute("quit", nlohmann::json(), 2000);
   int status = qemu.Wait(kReplyMs);
   EXPECT_TRUE(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+}
+
+// A scripted server on a unix socket: accepts one client, writes `before` lines, reads the
+// qmp_capabilities request and answers it. For the message orders real QEMU produces only now
+// and then.
+class ScriptedServer {
+ public:
+  explicit ScriptedServer(const std::string& path, std::vector<std::string> before)
+      : before_(std::move(before)) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (bind(listen_fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
+        listen(listen_fd_, 1) != 0) {
+      close(listen_fd_);
+      listen_fd_ = -1;
+      return;
+    }
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ScriptedServer(const ScriptedServer&) = delete;
+  ScriptedServer& operator=(const ScriptedServer&) = delete;
+  ~ScriptedServer() {
+    if (thread_.joinable()) thread_.join();
+    if (listen_fd_ >= 0) close(listen_fd_);
+  }
+  bool ok() const { return listen_fd_ >= 0; }
+
+ private:
+  void Serve() {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (poll(&p, 1, 10000) != 1) return;  // no client: the test fails, it does not hang
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) return;
+    for (const std::string& line : before_) (void)!write(fd, line.data(), line.size());
+    std::string got;
+    char buf[256];
+    while (got.find('\n') == std::string::npos) {
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    if (got.find("qmp_capabilities") != std::string::npos) {
+      const char reply[] = "{\"return\": {}, \"id\": 1}\r\n";
+      (void)!write(fd, reply, sizeof reply - 1);
+    }
+    close(fd);
+  }
+
+  std::vector<std::string> before_;
+  int listen_fd_ = -1;
+  std::thread thread_;
+};
+
+// QEMU once put its start-up RESUME event ahead of the greeting (CI, 2026-11-28); the client
+// took the event for the greeting and failed. Events before the greeting are kept as events.
+TEST(QmpClient, KeepsAnEventThatComesBeforeTheGreeting) {
+  SocketDir dir;
+  ASSERT_TRUE(dir.ok());
+  ScriptedServer server(
+      dir.socket(),
+      {"{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"RESUME\"}\r\n",
+       "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 3, \"minor\": 2, \"major\": 9}}, "
+       "\"capabilities\": []}}\r\n"});
+  ASSERT_TRUE(server.ok());
+  Result<QmpClient> c = QmpClient::Connect(dir.socket(), 10000);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c.value().version(), "9.2.3");
+  std::vector<QmpEvent> events = c.value().TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].name, "RESUME");
+}
+
+// Anything else ahead of the greeting is still refused, with the message shown.
+TEST(QmpClient, RefusesAReplyInPlaceOfTheGreeting) {
+  SocketDir dir;
+  ASSERT_TRUE(dir.ok());
+  ScriptedServer server(dir.socket(), {"{\"return\": {}}\n"});
+  ASSERT_TRUE(server.ok());
+  Result<QmpClient> c = QmpClient::Connect(dir.socket(), 10000);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("unexpected greeting {\"return\""), std::string::npos)
+      << c.status().message();
 }
 
 TEST(QmpClient, ConnectTimesOutWithoutServer) {
