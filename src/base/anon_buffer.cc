@@ -28,24 +28,6 @@ bool HugePagesOnRequest() {
   return on;
 }
 
-std::optional<AnonBuffer> AnonBuffer::HugePages(size_t n) {
-  constexpr uintptr_t kHuge = 2 << 20;
-  if (n == 0 || n > (size_t{1} << 40) || !HugePagesOnRequest()) return std::nullopt;
-  // Room to start on a 2 MB boundary; the slack is never touched, so it costs no memory.
-  const size_t rounded = (n + kHuge - 1) & ~(kHuge - 1);
-  const size_t map_size = rounded + kHuge;
-  void* map = ::mmap(nullptr, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (map == MAP_FAILED) return std::nullopt;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(map) + kHuge - 1) & ~(kHuge - 1);
-  // NOLINTNEXTLINE(performance-no-int-to-ptr): a 2 MB-aligned address inside our mapping
-  auto* data = reinterpret_cast<std::byte*>(begin);
-  if (::madvise(data, rounded, MADV_HUGEPAGE) != 0) {
-    ::munmap(map, map_size);
-    return std::nullopt;
-  }
-  return AnonBuffer(map, map_size, data, n);
-}
-
 std::optional<AnonBuffer> AnonBuffer::Populated(size_t n) {
   if (n == 0 || n > (size_t{1} << 40)) return std::nullopt;
   void* map =

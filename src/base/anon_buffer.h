@@ -1,16 +1,14 @@
-// A fresh, writable buffer of its own anonymous mapping: in transparent huge pages, or in small
-// pages that are all mapped before the first write.
+// A fresh, writable buffer of its own anonymous mapping, in small pages that are all mapped
+// before the first write.
 //
-// On the virtual machines barekit runs on, a page fault costs 10-15 µs, even one that only maps
-// the shared zero page, and the first touch of a page costs several µs more; a syscall costs
-// about 1.3 µs. So:
-// - A reader that must keep megabytes of a file's bytes at hand copies them with pread(2) into a
-//   HugePages buffer (11 MB: 3 ms) rather than fault them in through the mapping (7.6 ms): a
-//   2 MB huge page costs about what 30 small ones do. Without transparent huge pages on request
-//   that trade is lost, and HugePages says so by returning nullopt.
-// - A scratch buffer of tens of KB that is written at once (the windows and the output chunk of
-//   a function listing) is a Populated buffer: mmap(MAP_POPULATE) maps its pages in one call, and
-//   its writes take no page fault (restic's listing: 102 faults became 65).
+// A scratch buffer of tens of KB that is written at once (the windows and the output chunk of a
+// function listing) is a Populated buffer: mmap(MAP_POPULATE) maps its pages in one call, and its
+// writes take no page fault (restic's listing: 102 faults became 65 on a machine where a fault
+// cost 10-15 µs; 1.5 µs on the machines of session 9).
+//
+// Until session 9 this also made buffers in transparent huge pages, into which a reader copied
+// megabytes of a file with pread(2) rather than fault them in through the mapping. Where a fault
+// costs 1.5 µs and zeroing a 2 MB huge page 300 µs, that copy lost to the mapping, and went.
 #ifndef BASE_ANON_BUFFER_H_
 #define BASE_ANON_BUFFER_H_
 
@@ -26,9 +24,6 @@ bool HugePagesOnRequest();
 
 class AnonBuffer {
  public:
-  // `n` bytes (n > 0), starting on a 2 MB boundary and advised MADV_HUGEPAGE. Pages are taken
-  // on first write. nullopt when huge pages are off or the mapping fails.
-  static std::optional<AnonBuffer> HugePages(size_t n);
   // `n` bytes (n > 0) in 4 KB pages, every one mapped before this returns (MAP_POPULATE), so that
   // writing to them takes no page fault. For tens of KB: each page is memory from the start.
   // Unmapped a little after the buffer is gone (base/unmap_later.h). nullopt when the mapping
@@ -48,7 +43,7 @@ class AnonBuffer {
       : map_(map), map_size_(map_size), data_(data), size_(size) {}
   void Release();
 
-  void* map_ = nullptr;  // the whole mapping, alignment slack included
+  void* map_ = nullptr;  // the whole mapping
   size_t map_size_ = 0;
   std::byte* data_ = nullptr;
   size_t size_ = 0;

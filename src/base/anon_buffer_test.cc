@@ -7,30 +7,12 @@
 #include <cstring>
 #include <utility>
 
-#include "base/smaps_testing.h"
-
 namespace barekit {
 namespace {
 
-TEST(AnonBuffer, HugePagesAreAlignedWritableAndHuge) {
-  if (!HugePagesOnRequest()) {
-    EXPECT_FALSE(AnonBuffer::HugePages(1 << 20).has_value());
-    GTEST_SKIP() << "transparent huge pages are off";
-  }
-  const size_t n = (3 << 20) + 5;  // not a whole number of huge pages
-  auto b = AnonBuffer::HugePages(n);
-  ASSERT_TRUE(b.has_value());
-  ASSERT_EQ(b->bytes().size(), n);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(b->bytes().data()) % (2 << 20), 0u);
-  std::memset(b->bytes().data(), 0x5a, n);
-  EXPECT_EQ(b->bytes()[n - 1], std::byte{0x5a});
-  // The kernel's own account: in 4 KB pages this reads 0 kB.
-  EXPECT_GE(AnonHugeKbAt(b->bytes().data()), 2048u);
-}
-
 TEST(AnonBuffer, MovesOwnership) {
-  auto a = AnonBuffer::HugePages(4096);
-  if (!a) GTEST_SKIP() << "transparent huge pages are off";
+  auto a = AnonBuffer::Populated(4096);
+  ASSERT_TRUE(a.has_value());
   std::byte* p = a->bytes().data();
   AnonBuffer b = std::move(*a);
   EXPECT_EQ(b.bytes().data(), p);
@@ -41,8 +23,6 @@ TEST(AnonBuffer, MovesOwnership) {
 }
 
 TEST(AnonBuffer, RefusesZeroAndAbsurdSizes) {
-  EXPECT_FALSE(AnonBuffer::HugePages(0).has_value());
-  EXPECT_FALSE(AnonBuffer::HugePages(size_t{1} << 50).has_value());
   EXPECT_FALSE(AnonBuffer::Populated(0).has_value());
   EXPECT_FALSE(AnonBuffer::Populated(size_t{1} << 50).has_value());
 }

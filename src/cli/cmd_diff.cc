@@ -26,10 +26,8 @@ void RunDiff(const DiffArgs& a, int* exit_code) {
       return;
     }
   }
-  inspect::GoDetails od =
-      inspect::ReadGoDetails(o.slices.front(), inspect::kDetailPackages, o.mapping.get());
-  inspect::GoDetails nd =
-      inspect::ReadGoDetails(n.slices.front(), inspect::kDetailPackages, n.mapping.get());
+  inspect::GoDetails od = inspect::ReadGoDetails(o.slices.front(), inspect::kDetailPackages);
+  inspect::GoDetails nd = inspect::ReadGoDetails(n.slices.front(), inspect::kDetailPackages);
   inspect::BinaryDiff d = inspect::DiffBinaries(o, od.packages ? &*od.packages : nullptr, n,
                                                 nd.packages ? &*nd.packages : nullptr);
   std::string out = a.json ? inspect::DiffToJson(d).dump(

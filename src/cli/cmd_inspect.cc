@@ -45,7 +45,7 @@ std::string RenderWithDetails(const inspect::FileReport& r, const InspectArgs& a
     nlohmann::ordered_json j = inspect::FileToJson(r);
     if (flags != 0 && r.error.empty()) {
       for (size_t i = 0; i < r.slices.size(); ++i) {
-        inspect::GoDetails d = inspect::ReadGoDetails(r.slices[i], flags, r.mapping.get());
+        inspect::GoDetails d = inspect::ReadGoDetails(r.slices[i], flags);
         if (i == 0) inspect::AddDetailsToJson(d, flags, &j);
         if (r.slices.size() > 1) inspect::AddDetailsToJson(d, flags, &j["slices"][i]);
       }
@@ -58,7 +58,7 @@ std::string RenderWithDetails(const inspect::FileReport& r, const InspectArgs& a
   std::string out = inspect::FileToText(r, to);
   if (flags == 0 || !r.error.empty()) return out;
   for (const auto& s : r.slices) {
-    inspect::GoDetails d = inspect::ReadGoDetails(s, flags, r.mapping.get());
+    inspect::GoDetails d = inspect::ReadGoDetails(s, flags);
     if (r.slices.size() > 1) out += fmt::format("\n  [{}]\n", s.object.arch);
     if (a.functions) out += "\n" + inspect::FunctionsToText(d);
     if (a.packages) out += "\n" + inspect::PackagesToText(d);
@@ -108,8 +108,7 @@ void RunHtml(const InspectArgs& a, int* exit_code) {
   }
   unsigned flags = inspect::kDetailPackages | inspect::kDetailSize;
   nlohmann::ordered_json j = inspect::FileToJson(r);
-  inspect::AddDetailsToJson(inspect::ReadGoDetails(r.slices.front(), flags, r.mapping.get()), flags,
-                            &j);
+  inspect::AddDetailsToJson(inspect::ReadGoDetails(r.slices.front(), flags), flags, &j);
   std::string err;
   if (!WriteFileAtomically(a.html, inspect::RenderHtmlReport(j), &err)) {
     std::fprintf(stderr, "barekit inspect --html: %s\n", err.c_str());
@@ -151,8 +150,7 @@ void RunFunctionsText(const InspectArgs& a, const std::vector<inspect::WalkedPat
       std::fwrite(out.data(), 1, out.size(), stdout);
       inspect::StreamFunctionsText(s, r.mapping.get(), stdout);
       if (!a.packages && !a.size) continue;
-      inspect::GoDetails d =
-          inspect::ReadGoDetails(s, flags & ~inspect::kDetailFunctions, r.mapping.get());
+      inspect::GoDetails d = inspect::ReadGoDetails(s, flags & ~inspect::kDetailFunctions);
       out.clear();
       if (a.packages) out += "\n" + inspect::PackagesToText(d);
       if (a.size) out += "\n" + inspect::SizeToText(d, r.size);

@@ -211,44 +211,6 @@ Result<PclntabHeader> ParsePclntabHeader(Bytes table, std::string_view where, ui
 
 namespace {
 
-// A stored table's bytes, copied from the file with pread into huge pages, so that the parse and
-// the readers after it (packages, size map) never fault in the file mapping: 11 MB of buf's table
-// cost 7.6 ms through the mapping and 3 ms this way (base/anon_buffer.h). Only what those
-// readers use is copied: the header and names [0, names_end) and the functab with its records
-// [functab_off, end), where every record of a 1.16+ table lies (its offset counts from
-// functab_off). The cu, file and pc tables between stay zero. The 1.2 layout, whose records
-// may lie anywhere, is copied whole. The functab is placed on a 2 MB boundary, which puts the two
-// ranges in as few huge pages as they can take (restic: 2, not 3; buf: 7, not 8): each is fresh
-// memory, which costs up to 4 ms per huge page on a VM whose balloon reports free memory.
-//
-// Returns null when `table` is not inside `file`'s mapping, huge pages are off, or a read fails:
-// the caller reads the mapping instead. Else *copy is the table's bytes inside the buffer.
-std::shared_ptr<const AnonBuffer> CopyTable(Bytes table, const PclntabHeader& h, uint64_t names_end,
-                                            const MappedFile& file, Bytes* copy) {
-  const Bytes all = file.bytes();
-  const auto lo = reinterpret_cast<uintptr_t>(all.data());
-  const auto p = reinterpret_cast<uintptr_t>(table.data());
-  if (table.empty() || p < lo || !RangeFits(p - lo, table.size(), all.size())) return nullptr;
-  constexpr uint64_t kHuge = 2 << 20;
-  const bool split = h.version != PclntabVersion::kGo12 && names_end <= h.functab_off;
-  const uint64_t gap_begin = split ? names_end : table.size();
-  const uint64_t gap_end = split ? h.functab_off : table.size();
-  const uint64_t pad = split ? (kHuge - h.functab_off % kHuge) % kHuge : 0;
-  auto buf = AnonBuffer::HugePages(static_cast<size_t>(pad + table.size()));
-  if (!buf) return nullptr;
-  auto owned = std::make_shared<AnonBuffer>(std::move(*buf));
-  const auto dst = owned->bytes().subspan(static_cast<size_t>(pad), table.size());
-  const uint64_t at = p - lo;
-  auto read = [&](uint64_t from, uint64_t to) {
-    if (to <= from) return true;
-    const auto part = dst.subspan(static_cast<size_t>(from), static_cast<size_t>(to - from));
-    return file.ReadAt(at + from, part) == part.size();
-  };
-  if (!read(0, gap_begin) || !read(gap_end, table.size())) return nullptr;
-  *copy = dst;
-  return owned;
-}
-
 // What the per-function loop reads, gathered from the header, the table and the options: the
 // loop copies it into locals, which the compiler keeps in registers across the visitor's call
 // rather than reloading them through the enclosing function's frame.
@@ -394,11 +356,6 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
       if (o > h.funcname_off && o < name_end) name_end = o;
     }
   }
-  if (opts.visit == nullptr && opts.file != nullptr) {
-    Bytes copy;
-    t.copy = CopyTable(table, h, name_end, *opts.file, &copy);
-    if (t.copy) table = copy;
-  }
   t.data = table;
   t.size = table.size();
   t.file_offset = foff;
@@ -444,8 +401,8 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
   }
   // A one-pass listing reads the functab, the records and the names through three windows
   // filled with pread (base/file_window.h) rather than faulting in the mapping: the three are
-  // laid out in function order, so each window moves forward. A stored table reads its copy
-  // (CopyTable), or the mapping when there is none. The windows' pages are mapped up front
+  // laid out in function order, so each window moves forward. A stored table reads the mapping
+  // in place: its names stay views into it. The windows' pages are mapped up front
   // (AnonBuffer::Populated): 24 page faults fewer. They are kept for the next table
   // (base/reused_buffer.h). Should even that mapping fail, the mapping is read directly.
   // Names shared with an earlier function lie behind the name window: those up to 4 KB are read
@@ -465,7 +422,7 @@ Result<FunctionTable> ParsePclntab(Bytes table, const ParseOptions& opts) {
     in.name_win = &name_win.emplace(opts.file, std::span(w + 2 * kWindow, kWindow),
                                     std::span(w + 3 * kWindow, kSide));
   }
-  in.release = opts.release_file_pages && !window_buf && !t.copy;
+  in.release = opts.release_file_pages && !window_buf;
   const bool swap = NeedsByteSwap(h.endian);
   if (entry_field != fs || (fs != 4 && fs != 8)) {
     return TableError(where, foff, 8, fmt::format("function table word of {} bytes", fs));

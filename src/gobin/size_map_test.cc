@@ -124,29 +124,6 @@ void Flatten(const SizeNode& n, const std::string& parent, std::vector<std::stri
   for (const SizeNode& c : n.children) Flatten(c, path, out);
 }
 
-// A table copied out of the file (ReadOptions::file: names and records read with pread into huge
-// pages, the pc tables left out) gives the size map the mapping gives, byte for byte.
-TEST(SizeMapCorpus, TableCopiedFromTheFileGivesTheSameMap) {
-  int copied = 0;
-  int checked = ForEachCorpusObject(
-      [&](const std::string& path, const MappedFile& file, const exe::ObjectFile& obj) {
-        auto mapped = ReadFunctionTable(obj);
-        if (!mapped.ok()) return;
-        ReadOptions ro;
-        ro.file = &file;
-        auto read = ReadFunctionTable(obj, ro);
-        ASSERT_TRUE(read.ok()) << path << ": " << read.status().message();
-        if (HugePagesOnRequest()) EXPECT_NE(read->copy, nullptr) << path;
-        copied += read->copy != nullptr;
-        std::vector<std::string> want, got;
-        Flatten(BuildSizeMap(obj, &*mapped, nullptr), "", &want);
-        Flatten(BuildSizeMap(obj, &*read, nullptr), "", &got);
-        EXPECT_EQ(got, want) << path;
-      });
-  if (checked == 0) GTEST_SKIP() << "no fixtures or corpus";
-  if (copied == 0) GTEST_SKIP() << "transparent huge pages are off: nothing was copied";
-}
-
 // The one-pass split of pctab must give what the general two-pass one gives, on every real table
 // it accepts; and it must refuse a table whose functions' tables are out of the linker's order.
 TEST(SizeMapCorpus, OnePassPcTablesMatchTheGeneralMethod) {

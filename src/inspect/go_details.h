@@ -28,9 +28,8 @@ struct GoDetails {
   std::optional<gobin::SizeNode> size;
 };
 
-// `file` is the mapping the slice's bytes lie in (FileReport::mapping): the table's names and
-// records are then copied out of it with pread (gobin::ReadOptions::file); null reads the mapping.
-GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags, const MappedFile* file = nullptr);
+// The table is read in place, in the slice's bytes (see gobin::ParseOptions::file).
+GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags);
 
 // Text sections for each detail; empty when the detail was not asked for.
 std::string FunctionsToText(const GoDetails& d);
