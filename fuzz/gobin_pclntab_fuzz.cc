@@ -2,7 +2,9 @@
 // The Go function-table readers on hostile bytes: the raw table parser, and the full path
 // (object detection, table search, moduledata, version recovery, package and size maps). The
 // one-pass listing is run twice on a file holding the input, through the mapping and through
-// pread windows (base/file_window.h), and must see the same functions both ways.
+// pread windows (base/file_window.h), and must see the same functions both ways. The one-pass
+// size tally (gobin::SizeTally), when it accepts a table, must give the stored way's size map and
+// package report.
 // Seeds: fuzz/seeds/gobin_pclntab_fuzz/ (made by make_seeds.py there).
 #include <sys/mman.h>
 #include <unistd.h>
@@ -45,19 +47,8 @@ void Flatten(const gobin::SizeNode& n, std::string* out) {
   for (const gobin::SizeNode& c : n.children) Flatten(c, out);
 }
 
-std::string Digest(const exe::ObjectFile& obj, const Result<gobin::FunctionTable>& t) {
-  std::string out = t.ok() ? "ok\n" : t.status().message() + "\n";
-  if (!t.ok()) return out;
-  for (const gobin::Function& f : t->funcs) {
-    out += std::to_string(f.entry) + " " + std::to_string(f.size) + " " +
-           std::to_string(f.func_offset) + " " + std::string(f.name) + "\n";
-  }
-  Flatten(gobin::BuildSizeMap(obj, &*t, nullptr), &out);
-  return out;
-}
-
-// The input in a memfd, mapped; every object in it read through the mapping and with pread
-// (listed through windows, stored as a copy). A difference is a bug in the pread path: trap.
+// The input in a memfd, mapped; every object in it listed through the mapping and through pread
+// windows. A difference is a bug in the pread path: trap.
 void ReadBothWays(const uint8_t* data, size_t size) {
   const int fd = memfd_create("pclntab-fuzz", MFD_CLOEXEC);
   if (fd < 0) return;
@@ -75,10 +66,38 @@ void ReadBothWays(const uint8_t* data, size_t size) {
     if (a.ok() != b.ok() || mapped.entries != windowed.entries || mapped.names != windowed.names) {
       __builtin_trap();
     }
-    if (Digest(obj, gobin::ReadFunctionTable(obj)) !=
-        Digest(obj, gobin::ReadFunctionTable(obj, {.file = &*file}))) {
-      __builtin_trap();
-    }
+  }
+}
+
+std::string Report(const gobin::PackageReport& r) {
+  std::string out;
+  for (const gobin::PackageSize& p : r.packages) {
+    out += p.package + " " + p.module + " " + std::to_string(p.code_bytes) + " " +
+           std::to_string(p.functions) + "\n";
+  }
+  for (const gobin::ModuleSize& m : r.modules) {
+    out += m.module + " " + std::to_string(m.code_bytes) + " " + std::to_string(m.packages) + "\n";
+  }
+  return out;
+}
+
+// The tally against the stored way, when the tally takes the table. A difference: trap.
+void TallyBothWays(const exe::ObjectFile& obj, const gobin::FunctionTable& stored) {
+  gobin::SizeTally tally(obj, nullptr);
+  gobin::ReadOptions ro;
+  ro.begin = &gobin::SizeTally::Begin;
+  ro.visit = &gobin::SizeTally::Visit;
+  ro.visit_ctx = &tally;
+  auto t = gobin::ReadFunctionTable(obj, ro);
+  if (!t.ok()) __builtin_trap();  // the stored read of the same bytes succeeded
+  if (!tally.Finish()) return;
+  const gobin::PackageIndex ix = gobin::IndexPackages(stored, nullptr);
+  std::string want, got;
+  Flatten(gobin::BuildSizeMap(obj, &stored, ix), &want);
+  Flatten(tally.SizeMap(), &got);
+  if (want != got || tally.functions() != stored.funcs.size() ||
+      Report(tally.Packages()) != Report(gobin::SizeByPackage(stored, ix))) {
+    __builtin_trap();
   }
 }
 
@@ -101,7 +120,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)gobin::RecoverGoVersion(obj, tp);
     (void)gobin::BuildSizeMap(obj, tp, nullptr);
     (void)gobin::FindPclntabThroughModuleData(obj);
-    if (tp != nullptr) (void)gobin::SizeByPackage(*tp, nullptr);
+    if (tp != nullptr) {
+      (void)gobin::SizeByPackage(*tp, nullptr);
+      TallyBothWays(obj, *tp);
+    }
   }
   ReadBothWays(data, size);
   return 0;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <unordered_map>
 
 #include "base/page_hints.h"
 
@@ -89,57 +88,61 @@ std::string PackageLabel(std::string_view raw_package) {
   return UnescapePackage(raw_package);
 }
 
-PackageIndex IndexPackages(const FunctionTable& t, const BuildInfo* info) {
-  PackageIndex ix;
-  ModuleMapper mapper(info);
-  std::unordered_map<std::string_view, uint32_t> raw_ids;
-  std::unordered_map<std::string, uint32_t> label_ids;
-  ix.of_func.reserve(t.funcs.size());
-  PrefaultForWrite(ix.of_func.data(), t.funcs.size() * sizeof(uint32_t));
+uint32_t PackageIndexer::Add(std::string_view name) {
   // A run of one package's functions skips the hash lookup, and PackageCache the name search.
   // The package is a prefix of the name: the key is a view of the name, which outlives the
   // cache's copy.
-  PackageCache packages;
-  std::string_view prev_raw;
-  bool have_prev = false;
-  for (const Function& f : t.funcs) {
-    const std::string_view raw = f.name.substr(0, packages.Of(f.name).size());
-    if (have_prev && (packages.repeated() || raw == prev_raw)) {
-      ix.of_func.push_back(ix.of_func.back());
-      continue;
+  const std::string_view raw = name.substr(0, packages_.Of(name).size());
+  if (have_prev_ && (packages_.repeated() || raw == prev_raw_)) return prev_id_;
+  have_prev_ = true;
+  prev_raw_ = raw;
+  auto [it, inserted] = raw_ids_.try_emplace(raw, 0);
+  if (inserted) {
+    std::string label = PackageLabel(raw);
+    auto [lit, linserted] =
+        label_ids_.try_emplace(label, static_cast<uint32_t>(ix_.package.size()));
+    if (linserted) {
+      std::string mod;
+      ModuleKind k = mapper_.Classify(label, &mod);
+      ix_.package.push_back(std::move(label));
+      ix_.module.push_back(std::move(mod));
+      ix_.kind.push_back(k);
     }
-    have_prev = true;
-    prev_raw = raw;
-    auto [it, inserted] = raw_ids.try_emplace(raw, 0);
-    if (inserted) {
-      std::string label = PackageLabel(raw);
-      auto [lit, linserted] =
-          label_ids.try_emplace(label, static_cast<uint32_t>(ix.package.size()));
-      if (linserted) {
-        std::string mod;
-        ModuleKind k = mapper.Classify(label, &mod);
-        ix.package.push_back(label);
-        ix.module.push_back(std::move(mod));
-        ix.kind.push_back(k);
-      }
-      it->second = lit->second;
-    }
-    ix.of_func.push_back(it->second);
+    it->second = lit->second;
   }
+  prev_id_ = it->second;
+  return prev_id_;
+}
+
+PackageIndex IndexPackages(const FunctionTable& t, const BuildInfo* info) {
+  PackageIndexer indexer(info);
+  std::vector<uint32_t> of_func;
+  of_func.reserve(t.funcs.size());
+  PrefaultForWrite(of_func.data(), t.funcs.size() * sizeof(uint32_t));
+  for (const Function& f : t.funcs) of_func.push_back(indexer.Add(f.name));
+  PackageIndex ix = std::move(indexer.index());
+  ix.of_func = std::move(of_func);
   return ix;
 }
 
 PackageReport SizeByPackage(const FunctionTable& table, const PackageIndex& ix) {
+  std::vector<uint64_t> code(ix.package.size()), funcs(ix.package.size());
+  for (size_t i = 0; i < table.funcs.size() && i < ix.of_func.size(); ++i) {
+    code[ix.of_func[i]] += table.funcs[i].size;
+    funcs[ix.of_func[i]] += 1;
+  }
+  return SizeByPackage(ix, code, funcs);
+}
+
+PackageReport SizeByPackage(const PackageIndex& ix, const std::vector<uint64_t>& code_bytes,
+                            const std::vector<uint64_t>& functions) {
   PackageReport rep;
   rep.packages.resize(ix.package.size());
-  for (size_t i = 0; i < table.funcs.size() && i < ix.of_func.size(); ++i) {
-    PackageSize& p = rep.packages[ix.of_func[i]];
-    p.code_bytes += table.funcs[i].size;
-    p.functions += 1;
-    rep.total_code_bytes += table.funcs[i].size;
-    rep.total_functions += 1;
-  }
   for (size_t id = 0; id < rep.packages.size(); ++id) {
+    rep.packages[id].code_bytes = id < code_bytes.size() ? code_bytes[id] : 0;
+    rep.packages[id].functions = id < functions.size() ? functions[id] : 0;
+    rep.total_code_bytes += rep.packages[id].code_bytes;
+    rep.total_functions += rep.packages[id].functions;
     rep.packages[id].package = ix.package[id];
     rep.packages[id].module = ix.module[id];
     rep.packages[id].kind = ix.kind[id];

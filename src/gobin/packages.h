@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "gobin/buildinfo.h"
@@ -76,7 +77,31 @@ struct PackageIndex {
 };
 PackageIndex IndexPackages(const FunctionTable& table, const BuildInfo* info /* may be null */);
 
+// IndexPackages one function at a time, for a reader that sees each function once (SizeTally):
+// Add() returns the id of the function's package, given names in table order. The names must
+// outlive the indexer (views into the table's bytes are kept). of_func is left to the caller.
+class PackageIndexer {
+ public:
+  explicit PackageIndexer(const BuildInfo* info) : mapper_(info) {}
+  uint32_t Add(std::string_view name);
+  PackageIndex& index() { return ix_; }
+  const PackageIndex& index() const { return ix_; }
+
+ private:
+  ModuleMapper mapper_;
+  PackageIndex ix_;
+  std::unordered_map<std::string_view, uint32_t> raw_ids_;
+  std::unordered_map<std::string, uint32_t> label_ids_;
+  PackageCache packages_;
+  std::string_view prev_raw_;
+  uint32_t prev_id_ = 0;
+  bool have_prev_ = false;
+};
+
 PackageReport SizeByPackage(const FunctionTable& table, const PackageIndex& ix);
+// The same from code bytes and function counts per package id, summed by the caller.
+PackageReport SizeByPackage(const PackageIndex& ix, const std::vector<uint64_t>& code_bytes,
+                            const std::vector<uint64_t>& functions);
 PackageReport SizeByPackage(const FunctionTable& table, const BuildInfo* info /* may be null */);
 
 }  // namespace barekit::gobin

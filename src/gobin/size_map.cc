@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "base/page_hints.h"
 #include "fmt/format.h"
@@ -139,6 +140,7 @@ class Bits {
     return std::min(n_, (k << 6) + static_cast<size_t>(__builtin_ctzll(w)));
   }
   size_t size() const { return n_; }
+  uint64_t* words() { return w_.data(); }  // bit i is bit i % 64 of word i / 64
 
  private:
   std::vector<uint64_t> w_;
@@ -166,7 +168,26 @@ class PcTableRefs {
   // skipped; without the pcdata count, so are the pcdata offsets.
   template <typename Fn>
   void ForEach(size_t i, const Fn& fn) const {
-    const uint64_t rec = t_.funcs[i].func_offset;
+    ForEachAt(t_.funcs[i].func_offset, fn);
+  }
+  // Where the offsets of the record at table offset `rec` lie, when it lies whole inside the
+  // table: three 4-byte fields at *fixed (pcsp, pcfile, pcln) and *n at *pcdata. False when it
+  // does not: then ForEachAt reads it field by field.
+  template <bool kSwap>
+  bool Fields(uint64_t rec, const std::byte** fixed, const std::byte** pcdata, size_t* n) const {
+    const uint64_t size = t_.data.size();
+    if (rec + pcdata_at_ > size) return false;
+    const std::byte* p = t_.data.data() + rec;
+    const uint64_t count = LoadUintAs<4, kSwap>(p + npcdata_at_);
+    if (count > 64 || rec + pcdata_at_ + 4 * count > size) return false;
+    *fixed = p + pcsp_at_;
+    *pcdata = p + pcdata_at_;
+    *n = static_cast<size_t>(count);
+    return true;
+  }
+  // The same for the record at table offset `rec`.
+  template <typename Fn>
+  void ForEachAt(uint64_t rec, const Fn& fn) const {
     auto use = [&](uint64_t off) {
       if (off != 0 && off < pctab_size_) fn(static_cast<size_t>(off));
     };
@@ -317,6 +338,9 @@ SizeNode Leaf(std::string name, SizeNodeKind kind, uint64_t bytes) {
   return n;
 }
 
+constexpr uint64_t kLastRecord = 40;  // the last record's bytes: its fixed part
+constexpr std::string_view kSharedLabel = "[pclntab: header, file and CU tables, padding]";
+
 std::string SectionLabel(const exe::Section& s) {
   if (s.segment.empty()) return std::string(s.name);
   return fmt::format("{},{}", s.segment, s.name);
@@ -348,15 +372,21 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
   return BuildSizeMap(obj, table, IndexPackages(*table, info));
 }
 
-SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
-                      const PackageIndex& ix) {
-  SizeNode root;
-  root.name = "file";
-  root.kind = SizeNodeKind::kFile;
-  const uint64_t file_size = obj.data.size();
-  root.file_bytes = file_size;
+namespace {
 
-  // Section file ranges in file order; overlaps are clipped so each byte counts once.
+// The file's sections with bytes, in file order, each clipped to the bytes no earlier section
+// holds, and the file bytes no section holds.
+struct Placed {
+  const exe::Section* s;
+  uint64_t start, end;  // [start, end): this section's bytes, after clipping
+};
+struct Layout {
+  std::vector<Placed> secs;
+  uint64_t gap_header = 0, gap_inner = 0, trailer = 0;
+};
+
+Layout Place(const exe::ObjectFile& obj) {
+  const uint64_t file_size = obj.data.size();
   std::vector<const exe::Section*> secs;
   for (const exe::Section& s : obj.sections) {
     if (s.file_size > 0 && s.offset < file_size) secs.push_back(&s);
@@ -364,134 +394,172 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
   std::stable_sort(secs.begin(), secs.end(), [](const exe::Section* a, const exe::Section* b) {
     return a->offset < b->offset;
   });
-
-  // The section holding the function table (file offsets are relative to obj.data).
-  const uint64_t tab_off = table != nullptr ? table->file_offset - obj.slice_offset : 0;
-
-  uint64_t cursor = 0, gap_header = 0, gap_inner = 0;
-  std::vector<SizeNode> sections;
+  Layout l;
+  uint64_t cursor = 0;
   for (const exe::Section* s : secs) {
     const uint64_t start = std::max(s->offset, cursor);
     const uint64_t end = std::min(s->offset + s->file_size, file_size);
-    if (start > cursor) (cursor == 0 ? gap_header : gap_inner) += start - cursor;
+    if (start > cursor) (cursor == 0 ? l.gap_header : l.gap_inner) += start - cursor;
     if (end <= start) continue;  // entirely inside an earlier section
     cursor = end;
-    SizeNode n;
-    n.name = SectionLabel(*s);
-    n.kind = SizeNodeKind::kSection;
-    n.file_bytes = end - start;
-    n.vm_bytes = s->alloc ? s->size : 0;
+    l.secs.push_back({s, start, end});
+  }
+  l.trailer = file_size > cursor ? file_size - cursor : 0;
+  return l;
+}
 
-    const bool code_section = s->executable && s->addr != 0;
-    const bool table_section = tab_off >= start && tab_off < end;
-    if (table != nullptr && !table->funcs.empty() && (code_section || table_section)) {
-      std::vector<uint64_t> bytes(ix.package.size()), funcs(ix.package.size());
-      std::string shared_label;
-      uint64_t shared = 0;
-      if (code_section) {
-        // Code: each function's [entry, entry+size) mapped to file offsets.
-        const auto& fs = table->funcs;
-        auto first = std::lower_bound(fs.begin(), fs.end(), s->addr,
-                                      [](const Function& f, uint64_t a) { return f.entry < a; });
-        auto code = [&](const auto& emit) {
-          for (auto it = first; it != fs.end() && it->entry < s->addr + s->file_size; ++it) {
-            const uint64_t off = s->offset + (it->entry - s->addr);
-            emit(off, off + it->size, ix.of_func[static_cast<size_t>(it - fs.begin())]);
-          }
-        };
-        code([&](uint64_t, uint64_t, uint32_t id) { funcs[id] += 1; });
-        AttributeStream(code, start, end, &bytes);
-      } else {
-        // Function table: each function's name and _func record (with its pcdata/funcdata
-        // offsets, up to the next record). Shared sub-tables stay unattributed, named.
-        const uint64_t tab_end = std::min(end, tab_off + table->size);
-        const size_t nfuncs = table->funcs.size();
-        const auto& fs = table->funcs;
-        const auto& of = ix.of_func;
-        // Names, records, functab slots and pc tables live in disjoint sub-tables (1.16+): each
-        // stream is clipped on its own, then the sum is checked against the table's size.
-        // The linker lays records out in function order: then the records are the functions
-        // themselves, else they are sorted first.
-        bool recs_in_order = true;
-        for (size_t i = 0; i < nfuncs; ++i) {
-          funcs[of[i]] += 1;
-          if (i > 0) recs_in_order &= fs[i - 1].func_offset < fs[i].func_offset;
-        }
-        std::vector<std::pair<uint32_t, uint32_t>> recs;  // (func_offset, function index)
-        if (!recs_in_order) {
-          recs.reserve(nfuncs);
-          for (size_t i = 0; i < nfuncs; ++i) {
-            recs.push_back({fs[i].func_offset, static_cast<uint32_t>(i)});
-          }
-          std::sort(recs.begin(), recs.end());
-        }
-        auto names = [&](const auto& emit) {
-          // Functions may share a name string; each is counted once, for the first.
-          uint64_t lo = UINT64_MAX, hi = 0;
-          for (size_t i = 0; i < nfuncs; ++i) {
-            lo = std::min(lo, table->NameOffset(fs[i]));
-            hi = std::max(hi, table->NameOffset(fs[i]) + 1);
-          }
-          Bits seen(static_cast<size_t>(hi - lo));
-          for (size_t i = 0; i < nfuncs; ++i) {
-            const uint64_t at = table->NameOffset(fs[i]);
-            if (seen.Test(at - lo)) continue;
-            seen.Set(at - lo);
-            emit(tab_off + at, tab_off + at + fs[i].name.size() + 1, of[i]);
-          }
-        };
-        auto records = [&](const auto& emit) {
-          // Each record runs up to the next one; the last: its fixed part only.
-          if (recs_in_order) {
-            for (size_t i = 0; i < nfuncs; ++i) {
-              const uint64_t off = fs[i].func_offset;
-              const uint64_t end_rec = i + 1 < nfuncs ? fs[i + 1].func_offset : off + 40;
-              emit(tab_off + off, tab_off + end_rec, of[i]);
-            }
-            return;
-          }
-          for (size_t i = 0; i < recs.size(); ++i) {
-            uint64_t end_rec = i + 1 < recs.size() ? recs[i + 1].first : recs[i].first + 40;
-            emit(tab_off + recs[i].first, tab_off + end_rec, of[recs[i].second]);
-          }
-        };
-        const uint64_t field = table->header.functab_field;
-        const uint64_t ft = table->header.functab_off;
-        auto slots = [&](const auto& emit) {
-          if (table->header.version == PclntabVersion::kGo12) return;
-          for (size_t i = 0; i < nfuncs; ++i) {
-            emit(tab_off + ft + i * 2 * field, tab_off + ft + (i + 1) * 2 * field, of[i]);
-          }
-        };
-        auto pcs = [&](const auto& emit) { EmitPcTables(*table, of, tab_off, emit); };
-        const bool disjoint = table->header.version != PclntabVersion::kGo12;
-        uint64_t got = 0;
-        if (disjoint) {
-          got += AttributeDisjoint(names, tab_off, tab_end, &bytes);
-          got += AttributeStream(records, tab_off, tab_end, &bytes);
-          got += AttributeStream(slots, tab_off, tab_end, &bytes);
-          got += *AttributePcTables(*table, of, tab_off, tab_off, tab_end, &bytes);
-        }
-        if (!disjoint || got > tab_end - tab_off) {
-          // Overlapping sub-tables (1.2 layout, or a damaged table): clip everything together.
-          std::fill(bytes.begin(), bytes.end(), 0);
-          auto all = [&](const auto& emit) {
-            names(emit);
-            records(emit);
-            slots(emit);
-            pcs(emit);
-          };
-          got = AttributeStream(all, tab_off, tab_end, &bytes);
-        }
-        shared = (tab_end - tab_off) - got;
-        shared_label = "[pclntab: header, file and CU tables, padding]";
+bool IsCode(const exe::Section& s) { return s.executable && s.addr != 0; }
+
+// The placed section that holds the function table at object offset `tab_off`, unless that one
+// is code (then it is split as code): its index, or -1.
+int TableSection(const Layout& l, uint64_t tab_off) {
+  for (size_t k = 0; k < l.secs.size(); ++k) {
+    const Placed& p = l.secs[k];
+    if (tab_off >= p.start && tab_off < p.end) return IsCode(*p.s) ? -1 : static_cast<int>(k);
+  }
+  return -1;
+}
+
+// A section's bytes split among package ids, before the tree is built.
+struct Split {
+  std::vector<uint64_t> bytes, funcs;  // per package id
+  uint64_t shared = 0;                 // the function table's bytes no function owns
+  std::string shared_label;
+};
+
+// Code: each function's [entry, entry+size) mapped to file offsets.
+Split SplitCode(const Placed& p, const FunctionTable& t, const PackageIndex& ix) {
+  Split sp;
+  sp.bytes.resize(ix.package.size());
+  sp.funcs.resize(ix.package.size());
+  const exe::Section* s = p.s;
+  const auto& fs = t.funcs;
+  auto first = std::lower_bound(fs.begin(), fs.end(), s->addr,
+                                [](const Function& f, uint64_t a) { return f.entry < a; });
+  auto code = [&](const auto& emit) {
+    for (auto it = first; it != fs.end() && it->entry < s->addr + s->file_size; ++it) {
+      const uint64_t off = s->offset + (it->entry - s->addr);
+      emit(off, off + it->size, ix.of_func[static_cast<size_t>(it - fs.begin())]);
+    }
+  };
+  code([&](uint64_t, uint64_t, uint32_t id) { sp.funcs[id] += 1; });
+  AttributeStream(code, p.start, p.end, &sp.bytes);
+  return sp;
+}
+
+// Function table: each function's name and _func record (with its pcdata/funcdata offsets, up
+// to the next record). Shared sub-tables stay unattributed, named.
+Split SplitTable(const Placed& p, const FunctionTable& t, const PackageIndex& ix,
+                 uint64_t tab_off) {
+  Split sp;
+  sp.bytes.resize(ix.package.size());
+  sp.funcs.resize(ix.package.size());
+  std::vector<uint64_t>& bytes = sp.bytes;
+  const uint64_t tab_end = std::min(p.end, tab_off + t.size);
+  const size_t nfuncs = t.funcs.size();
+  const auto& fs = t.funcs;
+  const auto& of = ix.of_func;
+  // Names, records, functab slots and pc tables live in disjoint sub-tables (1.16+): each
+  // stream is clipped on its own, then the sum is checked against the table's size.
+  // The linker lays records out in function order: then the records are the functions
+  // themselves, else they are sorted first.
+  bool recs_in_order = true;
+  for (size_t i = 0; i < nfuncs; ++i) {
+    sp.funcs[of[i]] += 1;
+    if (i > 0) recs_in_order &= fs[i - 1].func_offset < fs[i].func_offset;
+  }
+  std::vector<std::pair<uint32_t, uint32_t>> recs;  // (func_offset, function index)
+  if (!recs_in_order) {
+    recs.reserve(nfuncs);
+    for (size_t i = 0; i < nfuncs; ++i)
+      recs.push_back({fs[i].func_offset, static_cast<uint32_t>(i)});
+    std::sort(recs.begin(), recs.end());
+  }
+  auto names = [&](const auto& emit) {
+    // Functions may share a name string; each is counted once, for the first.
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t i = 0; i < nfuncs; ++i) {
+      lo = std::min(lo, t.NameOffset(fs[i]));
+      hi = std::max(hi, t.NameOffset(fs[i]) + 1);
+    }
+    Bits seen(static_cast<size_t>(hi - lo));
+    for (size_t i = 0; i < nfuncs; ++i) {
+      const uint64_t at = t.NameOffset(fs[i]);
+      if (seen.Test(at - lo)) continue;
+      seen.Set(at - lo);
+      emit(tab_off + at, tab_off + at + fs[i].name.size() + 1, of[i]);
+    }
+  };
+  auto records = [&](const auto& emit) {
+    // Each record runs up to the next one; the last: its fixed part only.
+    if (recs_in_order) {
+      for (size_t i = 0; i < nfuncs; ++i) {
+        const uint64_t off = fs[i].func_offset;
+        const uint64_t end_rec = i + 1 < nfuncs ? fs[i + 1].func_offset : off + kLastRecord;
+        emit(tab_off + off, tab_off + end_rec, of[i]);
       }
-      uint64_t attributed = shared;
-      for (uint64_t b : bytes) attributed += b;
+      return;
+    }
+    for (size_t i = 0; i < recs.size(); ++i) {
+      uint64_t end_rec = i + 1 < recs.size() ? recs[i + 1].first : recs[i].first + kLastRecord;
+      emit(tab_off + recs[i].first, tab_off + end_rec, of[recs[i].second]);
+    }
+  };
+  const uint64_t field = t.header.functab_field;
+  const uint64_t ft = t.header.functab_off;
+  auto slots = [&](const auto& emit) {
+    if (t.header.version == PclntabVersion::kGo12) return;
+    for (size_t i = 0; i < nfuncs; ++i) {
+      emit(tab_off + ft + i * 2 * field, tab_off + ft + (i + 1) * 2 * field, of[i]);
+    }
+  };
+  auto pcs = [&](const auto& emit) { EmitPcTables(t, of, tab_off, emit); };
+  const bool disjoint = t.header.version != PclntabVersion::kGo12;
+  uint64_t got = 0;
+  if (disjoint) {
+    got += AttributeDisjoint(names, tab_off, tab_end, &bytes);
+    got += AttributeStream(records, tab_off, tab_end, &bytes);
+    got += AttributeStream(slots, tab_off, tab_end, &bytes);
+    got += *AttributePcTables(t, of, tab_off, tab_off, tab_end, &bytes);
+  }
+  if (!disjoint || got > tab_end - tab_off) {
+    // Overlapping sub-tables (1.2 layout, or a damaged table): clip everything together.
+    std::fill(bytes.begin(), bytes.end(), 0);
+    auto all = [&](const auto& emit) {
+      names(emit);
+      records(emit);
+      slots(emit);
+      pcs(emit);
+    };
+    got = AttributeStream(all, tab_off, tab_end, &bytes);
+  }
+  sp.shared = (tab_end - tab_off) - got;
+  sp.shared_label = std::string(kSharedLabel);
+  return sp;
+}
+
+// The tree from the layout and the splits (one per placed section, null where unsplit).
+SizeNode Assemble(const Layout& l, uint64_t file_size, const PackageIndex& ix,
+                  const std::vector<const Split*>& splits) {
+  SizeNode root;
+  root.name = "file";
+  root.kind = SizeNodeKind::kFile;
+  root.file_bytes = file_size;
+  root.children.reserve(l.secs.size() + 3);
+  for (size_t k = 0; k < l.secs.size(); ++k) {
+    const Placed& p = l.secs[k];
+    SizeNode n;
+    n.name = SectionLabel(*p.s);
+    n.kind = SizeNodeKind::kSection;
+    n.file_bytes = p.end - p.start;
+    n.vm_bytes = p.s->alloc ? p.s->size : 0;
+    if (const Split* sp = splits[k]) {
+      uint64_t attributed = sp->shared;
+      for (uint64_t b : sp->bytes) attributed += b;
       if (attributed > 0) {
-        AddPackageChildren(ix, bytes, funcs, &n);
-        if (shared > 0) {
-          n.children.push_back(Leaf(shared_label, SizeNodeKind::kUnattributed, shared));
+        AddPackageChildren(ix, sp->bytes, sp->funcs, &n);
+        if (sp->shared > 0) {
+          n.children.push_back(Leaf(sp->shared_label, SizeNodeKind::kUnattributed, sp->shared));
         }
         if (n.file_bytes > attributed) {
           n.children.push_back(
@@ -500,21 +568,358 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
         SortChildren(&n);
       }
     }
-    sections.push_back(std::move(n));
+    root.children.push_back(std::move(n));
   }
-  const uint64_t trailer = file_size > cursor ? file_size - cursor : 0;
-  root.children = std::move(sections);
-  if (gap_header > 0) {
-    root.children.push_back(Leaf("[file header]", SizeNodeKind::kGap, gap_header));
+  if (l.gap_header > 0) {
+    root.children.push_back(Leaf("[file header]", SizeNodeKind::kGap, l.gap_header));
   }
-  if (gap_inner > 0) {
-    root.children.push_back(Leaf("[between sections]", SizeNodeKind::kGap, gap_inner));
+  if (l.gap_inner > 0) {
+    root.children.push_back(Leaf("[between sections]", SizeNodeKind::kGap, l.gap_inner));
   }
-  if (trailer > 0) {
-    root.children.push_back(Leaf("[after the last section]", SizeNodeKind::kGap, trailer));
+  if (l.trailer > 0) {
+    root.children.push_back(Leaf("[after the last section]", SizeNodeKind::kGap, l.trailer));
   }
   SortChildren(&root);
   return root;
+}
+
+}  // namespace
+
+SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
+                      const PackageIndex& ix) {
+  const Layout l = Place(obj);
+  std::vector<Split> owned(l.secs.size());
+  std::vector<const Split*> splits(l.secs.size(), nullptr);
+  if (table != nullptr && !table->funcs.empty()) {
+    // The section holding the function table (file offsets are relative to obj.data).
+    const uint64_t tab_off = table->file_offset - obj.slice_offset;
+    const int tab_sec = TableSection(l, tab_off);
+    for (size_t k = 0; k < l.secs.size(); ++k) {
+      if (IsCode(*l.secs[k].s)) {
+        owned[k] = SplitCode(l.secs[k], *table, ix);
+      } else if (static_cast<int>(k) == tab_sec) {
+        owned[k] = SplitTable(l.secs[k], *table, ix, tab_off);
+      } else {
+        continue;
+      }
+      splits[k] = &owned[k];
+    }
+  }
+  return Assemble(l, obj.data.size(), ix, splits);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SizeTally: the same splits in one pass, as the table is decoded.
+
+// AttributeStream's clipping for a stream known to come sorted, one interval at a time; `sorted`
+// turns false at the first interval out of order, and the stream's sum is then void.
+struct SortedStream {
+  uint64_t cursor = 0, hi = 0, total = 0, last = 0;
+  bool sorted = true;
+  void Reset(uint64_t lo, uint64_t h) {
+    cursor = lo;
+    hi = h;
+  }
+  void Emit(uint64_t s, uint64_t e, uint64_t* bytes) {
+    if (s < last) sorted = false;
+    if (!sorted) return;
+    last = s;
+    const uint64_t a = std::max(s, cursor), b = std::min(e, hi);
+    if (b <= a) return;
+    *bytes += b - a;
+    total += b - a;
+    cursor = b;
+  }
+};
+
+struct SizeTally::CodeSection {
+  size_t placed = 0;  // index into the layout
+  uint64_t addr = 0, limit = 0, offset = 0;
+  SortedStream stream;
+  Split split;
+};
+
+struct SizeTally::State {
+  const exe::ObjectFile* obj = nullptr;
+  Layout layout;
+  PackageIndexer indexer;
+  std::vector<uint64_t> code_bytes, functions;  // per package id, for SizeByPackage
+  std::vector<CodeSection> code;
+  size_t cur_code = 0;  // the code section of the last function: the next one's, nearly always
+  bool code_disjoint = true;  // no address lies in two code sections
+  uint64_t prev_entry = 0;
+  uint64_t count = 0;
+  bool ok = true;  // every in-order assumption held so far
+  bool done = false;
+
+  // The function table's section, when it is split (else table_sec < 0). The table lies whole
+  // inside it (else the stored way clips), so nothing here is clipped.
+  int table_sec = -1;
+  Split table_split;
+  FunctionTable table;  // Begin's copy: header, bytes and where; no functions
+  uint64_t tab_off = 0;
+  const char* table_data = nullptr;
+  bool swap = false;
+  uint64_t slot_bytes = 0;  // one functab slot: two words
+  // Names: the linker writes each distinct name once, in function order, so a name not seen
+  // before starts at or past the end of the last new one; one seen before is looked up among
+  // the starts. Names of inlined functions are written where they are first inlined, so a
+  // function may also start a name behind that point.
+  std::vector<uint32_t> name_starts;
+  std::unordered_set<uint64_t> names_behind;  // new names that start before names_next
+  uint64_t names_next = 0, names_got = 0;
+  // Records, in function order: the one before runs up to this one's.
+  uint64_t prev_rec = 0, recs_got = 0, slots_got = 0;
+  uint32_t prev_id = 0;
+  // pc tables (EmitPcTablesInOrder): a function's new tables follow all tables before them, so
+  // the bytes from its first new table up to the next function's first new table are its own.
+  std::optional<PcTableRefs> refs;
+  std::optional<Bits> pc_starts;
+  uint32_t pcsp_at = 0, npcdata_at = 0, pcdata_at = 0;
+  bool pc_pending = false;
+  size_t pc_last = 0;       // the last new table
+  size_t pc_run_start = 0;  // the first new table of the function that owns the bytes from it
+  uint32_t pc_run_id = 0;
+  uint64_t pcs_got = 0;
+
+  explicit State(const BuildInfo* info) : indexer(info) {}
+  void Grow(size_t n) {
+    code_bytes.resize(n);
+    functions.resize(n);
+    for (CodeSection& c : code) {
+      c.split.bytes.resize(n);
+      c.split.funcs.resize(n);
+    }
+    table_split.bytes.resize(n);
+    table_split.funcs.resize(n);
+  }
+
+  template <bool kSwap>
+  void PcTables(uint64_t rec, uint32_t id);
+};
+
+SizeTally::SizeTally(const exe::ObjectFile& obj, const BuildInfo* info)
+    : st_(std::make_unique<State>(info)) {
+  st_->obj = &obj;
+  st_->layout = Place(obj);
+  for (size_t k = 0; k < st_->layout.secs.size(); ++k) {
+    const Placed& p = st_->layout.secs[k];
+    if (!IsCode(*p.s)) continue;
+    CodeSection c;
+    c.placed = k;
+    c.addr = p.s->addr;
+    c.limit = p.s->addr + p.s->file_size;
+    c.offset = p.s->offset;
+    c.stream.Reset(p.start, p.end);
+    st_->code.push_back(std::move(c));
+  }
+  for (const CodeSection& a : st_->code) {
+    for (const CodeSection& b : st_->code) {
+      if (&a != &b && a.addr < b.limit && b.addr < a.limit) st_->code_disjoint = false;
+    }
+  }
+}
+
+SizeTally::~SizeTally() = default;
+SizeTally::SizeTally(SizeTally&&) noexcept = default;
+
+void SizeTally::Begin(void* ctx, const FunctionTable& t) {
+  State& st = *static_cast<SizeTally*>(ctx)->st_;
+  st.table = t;
+  const PclntabHeader& h = t.header;
+  st.tab_off = t.file_offset - st.obj->slice_offset;
+  st.table_sec = TableSection(st.layout, st.tab_off);
+  if (st.table_sec < 0) return;
+  // The one pass covers the 1.16+ layouts, whose sub-tables are disjoint, lying whole inside
+  // their section; the rest goes the stored way.
+  const Placed& p = st.layout.secs[static_cast<size_t>(st.table_sec)];
+  if (h.version == PclntabVersion::kGo12 || st.tab_off + t.size > p.end ||
+      t.size != t.data.size() || t.size > UINT32_MAX) {
+    st.ok = false;
+    return;
+  }
+  st.table_data = reinterpret_cast<const char*>(t.data.data());
+  st.swap = NeedsByteSwap(h.endian);
+  st.slot_bytes = 2 * h.functab_field;
+  st.names_next = h.funcname_off;
+  st.name_starts.reserve(static_cast<size_t>(std::min<uint64_t>(h.nfunc, 1 << 24)));
+  st.refs.emplace(st.table);
+  if (st.refs->pctab_size() > 0) st.pc_starts.emplace(st.refs->pctab_size());
+}
+
+// EmitPcTablesInOrder's step for one function (its record at table offset `rec`), with the byte
+// order fixed. A table past the last one seen is new (and marked as a table start); one at or
+// before it must be a start already marked. Only the function's first new table matters for the
+// bytes: the tables from it to the next function's first new one are all this function's. So
+// nothing is sorted, where EmitPcTablesInOrder sorts each function's new tables.
+template <bool kSwap>
+void SizeTally::State::PcTables(uint64_t rec, uint32_t id) {
+  const size_t seen = pc_pending ? pc_last : 0;
+  size_t first = SIZE_MAX, last = 0;
+  bool shared_ok = true;
+  auto take = [&](size_t off) {
+    if (off > seen) {
+      pc_starts->Set(off);
+      first = std::min(first, off);
+      last = std::max(last, off);
+    } else {
+      shared_ok &= pc_starts->Test(off);
+    }
+  };
+  const std::byte *fixed, *pcdata;
+  size_t n;
+  if (refs->Fields<kSwap>(rec, &fixed, &pcdata, &n)) [[likely]] {
+    // `take` by hand, with the words and bounds in registers.
+    uint64_t* const w = pc_starts->words();
+    const size_t size = refs->pctab_size();
+    auto field = [&](const std::byte* at) {
+      const size_t off = LoadUintAs<4, kSwap>(at);
+      if (off - 1 >= size - 1) return;  // absent: 0, or past pctab
+      const uint64_t bit = uint64_t{1} << (off & 63);
+      uint64_t& word = w[off >> 6];
+      if (off > seen) {
+        word |= bit;
+        first = std::min(first, off);
+        last = std::max(last, off);
+      } else {
+        shared_ok &= (word & bit) != 0;
+      }
+    };
+    field(fixed);
+    field(fixed + 4);
+    field(fixed + 8);
+    for (size_t k = 0; k < n; ++k) field(pcdata + 4 * k);
+  } else {
+    refs->ForEachAt(rec, take);
+  }
+  if (!shared_ok) {
+    ok = false;
+    return;
+  }
+  if (first == SIZE_MAX) return;  // no new table
+  if (pc_pending) {
+    pcs_got += first - pc_run_start;
+    table_split.bytes[pc_run_id] += first - pc_run_start;
+  }
+  pc_run_start = first;
+  pc_run_id = id;
+  pc_pending = true;
+  pc_last = last;
+}
+
+void SizeTally::Visit(void* ctx, const Function& f) {
+  State& st = *static_cast<SizeTally*>(ctx)->st_;
+  const uint32_t id = st.indexer.Add(f.name);
+  if (id >= st.code_bytes.size()) st.Grow(id + 1);
+  const uint64_t i = st.count++;
+  st.code_bytes[id] += f.size;
+  st.functions[id] += 1;
+  // Code: entries come sorted (SplitCode's lower_bound walk relies on it too), so the section
+  // of the function before is tried first.
+  if (f.entry < st.prev_entry) st.ok = false;
+  st.prev_entry = f.entry;
+  if (!st.code.empty()) {
+    CodeSection* c = &st.code[st.cur_code];
+    if (f.entry < c->addr || f.entry >= c->limit || !st.code_disjoint) {
+      // Sections may overlap in addresses: each one that holds the entry counts it.
+      for (size_t k = 0; k < st.code.size(); ++k) {
+        CodeSection& o = st.code[k];
+        if (f.entry < o.addr || f.entry >= o.limit) continue;
+        st.cur_code = k;
+        o.split.funcs[id] += 1;
+        const uint64_t off = o.offset + (f.entry - o.addr);
+        o.stream.Emit(off, off + f.size, &o.split.bytes[id]);
+      }
+    } else {
+      c->split.funcs[id] += 1;
+      const uint64_t off = c->offset + (f.entry - c->addr);
+      c->stream.Emit(off, off + f.size, &c->split.bytes[id]);
+    }
+  }
+  if (st.table_sec < 0 || !st.ok) return;
+  st.table_split.funcs[id] += 1;
+  uint64_t* const bytes = st.table_split.bytes.data();
+  // Its name, when no function before had it.
+  const auto name_at = static_cast<uint64_t>(f.name.data() - st.table_data);
+  if (name_at >= st.names_next) {
+    st.name_starts.push_back(static_cast<uint32_t>(name_at));
+    st.names_next = name_at + f.name.size() + 1;
+    st.names_got += f.name.size() + 1;
+    bytes[id] += f.name.size() + 1;
+  } else if (!std::binary_search(st.name_starts.begin(), st.name_starts.end(),
+                                 static_cast<uint32_t>(name_at)) &&
+             st.names_behind.insert(name_at).second) {
+    // A name the linker wrote earlier for an inlined call (restic: 4 of 21k): new here too.
+    st.names_got += f.name.size() + 1;
+    bytes[id] += f.name.size() + 1;
+  }
+  // Its record runs to the next one; the one before runs to it.
+  const uint64_t rec = f.func_offset;
+  if (i > 0) {
+    if (rec <= st.prev_rec) {
+      st.ok = false;
+      return;
+    }
+    st.recs_got += rec - st.prev_rec;
+    bytes[st.prev_id] += rec - st.prev_rec;
+  }
+  st.prev_rec = rec;
+  st.prev_id = id;
+  // Its functab slot.
+  st.slots_got += st.slot_bytes;
+  bytes[id] += st.slot_bytes;
+  // Its pc tables.
+  if (!st.pc_starts) return;
+  if (st.swap) {
+    st.PcTables<true>(rec, id);
+  } else {
+    st.PcTables<false>(rec, id);
+  }
+}
+
+bool SizeTally::Finish() {
+  State& st = *st_;
+  if (st.done) return st.ok;
+  st.done = true;
+  for (const CodeSection& c : st.code) st.ok &= c.stream.sorted;
+  if (st.table_sec < 0 || !st.ok || st.count == 0) return st.ok;
+  // The last record: its fixed part only; the last pc tables: up to pctab's end.
+  const uint64_t size = st.table.size;
+  const uint64_t last_rec = std::min(st.prev_rec + kLastRecord, size) - st.prev_rec;
+  st.recs_got += last_rec;
+  st.table_split.bytes[st.prev_id] += last_rec;
+  if (st.pc_pending) {
+    const uint64_t rest = st.refs->pctab_size() - st.pc_run_start;
+    st.pcs_got += rest;
+    st.table_split.bytes[st.pc_run_id] += rest;
+  }
+  // The slots as the stored way clips them: the functab may end past the table.
+  const uint64_t ft = st.table.header.functab_off;
+  const uint64_t slots_end = ft + st.count * st.slot_bytes;
+  if (slots_end > size) st.ok = false;
+  const uint64_t got = st.names_got + st.recs_got + st.slots_got + st.pcs_got;
+  // More than the table holds: overlapping sub-tables, which the stored way clips together.
+  if (got > size) st.ok = false;
+  st.table_split.shared = size - got;
+  st.table_split.shared_label = std::string(kSharedLabel);
+  return st.ok;
+}
+
+const PackageIndex& SizeTally::index() const { return st_->indexer.index(); }
+uint64_t SizeTally::functions() const { return st_->count; }
+
+PackageReport SizeTally::Packages() const {
+  return SizeByPackage(st_->indexer.index(), st_->code_bytes, st_->functions);
+}
+
+SizeNode SizeTally::SizeMap() const {
+  const State& st = *st_;
+  std::vector<const Split*> splits(st.layout.secs.size(), nullptr);
+  if (st.count > 0) {
+    for (const CodeSection& c : st.code) splits[c.placed] = &c.split;
+    if (st.table_sec >= 0) splits[static_cast<size_t>(st.table_sec)] = &st.table_split;
+  }
+  return Assemble(st.layout, st.obj->data.size(), st.indexer.index(), splits);
 }
 
 namespace size_map_internal {

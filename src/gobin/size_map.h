@@ -6,6 +6,7 @@
 #define GOBIN_SIZE_MAP_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,39 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
 // index when `table` is null).
 SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
                       const PackageIndex& ix);
+
+// SizeByPackage and BuildSizeMap in one pass, while the table is decoded: a visitor for
+// ReadOptions (begin, visit) that keeps no per-function storage. The table must be read in place
+// (no ReadOptions::file): package keys are views into its names. Each function's name, record,
+// functab slot, pc tables and code are split as it is decoded, which holds for tables in the
+// linker's layout (1.16+, records, names and pc tables in function order, entries sorted). Once
+// the last function is in, Finish() says whether they held; when not, the results are void and
+// the caller reads the table stored and uses IndexPackages, SizeByPackage and BuildSizeMap, which
+// give the same results on every table where this holds (tests compare them).
+class SizeTally {
+ public:
+  SizeTally(const exe::ObjectFile& obj, const BuildInfo* info /* may be null */);
+  SizeTally(SizeTally&&) noexcept;
+  SizeTally(const SizeTally&) = delete;
+  SizeTally& operator=(const SizeTally&) = delete;
+  ~SizeTally();
+
+  // For ReadOptions::begin and ReadOptions::visit, with visit_ctx = this.
+  static void Begin(void* ctx, const FunctionTable& t);
+  static void Visit(void* ctx, const Function& f);
+
+  // After the table was read without error: true when the one-pass results stand.
+  bool Finish();
+  uint64_t functions() const;         // functions visited
+  const PackageIndex& index() const;  // of_func is left empty
+  PackageReport Packages() const;     // SizeByPackage's report
+  SizeNode SizeMap() const;           // BuildSizeMap's tree
+
+ private:
+  struct CodeSection;
+  struct State;
+  std::unique_ptr<State> st_;
+};
 
 // The two ways BuildSizeMap splits pctab among packages, exposed so that tests can hold them
 // to each other: pctab bytes per package id (ix.of_func), at offsets from the table start.

@@ -124,6 +124,25 @@ void Flatten(const SizeNode& n, const std::string& parent, std::vector<std::stri
   for (const SizeNode& c : n.children) Flatten(c, path, out);
 }
 
+// `t`'s bytes in *copy with the pcsp offsets of the second and the last function swapped: the
+// last function's table then comes first, before tables of the functions between, out of the
+// linker's order. False when either offset is 0 or both are the same (nothing would change).
+bool SwapPcsp(const FunctionTable& t, std::vector<std::byte>* copy) {
+  copy->assign(t.data.begin(), t.data.end());
+  const uint64_t pcsp = t.header.version >= PclntabVersion::kGo118
+                            ? 16
+                            : 16 + static_cast<uint64_t>(t.header.ptr_size) - 4;
+  const uint64_t a = t.funcs[1].func_offset + pcsp;
+  const uint64_t b = t.funcs.back().func_offset + pcsp;
+  uint32_t va, vb;
+  std::memcpy(&va, &(*copy)[a], 4);
+  std::memcpy(&vb, &(*copy)[b], 4);
+  if (va == 0 || vb == 0 || va == vb) return false;
+  std::memcpy(&(*copy)[a], &vb, 4);
+  std::memcpy(&(*copy)[b], &va, 4);
+  return true;
+}
+
 // The one-pass split of pctab must give what the general two-pass one gives, on every real table
 // it accepts; and it must refuse a table whose functions' tables are out of the linker's order.
 TEST(SizeMapCorpus, OnePassPcTablesMatchTheGeneralMethod) {
@@ -139,23 +158,12 @@ TEST(SizeMapCorpus, OnePassPcTablesMatchTheGeneralMethod) {
     EXPECT_EQ(*fast, general) << path;
     ++one_pass;
 
-    // Swap the pcsp offsets of the second and the last function: the last function's table
-    // now comes first, before tables of the functions between. Both methods still count every
-    // pctab byte referenced; only the general one may be used for it.
-    std::vector<std::byte> copy(t->data.begin(), t->data.end());
+    // Out of order (SwapPcsp): both methods still count every pctab byte referenced; only the
+    // general one may be used for it.
+    std::vector<std::byte> copy;
+    if (!SwapPcsp(*t, &copy)) return;
     FunctionTable moved = *t;
     moved.data = copy;
-    const uint64_t pcsp = moved.header.version >= PclntabVersion::kGo118
-                              ? 16
-                              : 16 + static_cast<uint64_t>(moved.header.ptr_size) - 4;
-    const uint64_t a = moved.funcs[1].func_offset + pcsp;
-    const uint64_t b = moved.funcs.back().func_offset + pcsp;
-    uint32_t va, vb;
-    std::memcpy(&va, &copy[a], 4);
-    std::memcpy(&vb, &copy[b], 4);
-    if (va == 0 || vb == 0 || va == vb) return;
-    std::memcpy(&copy[a], &vb, 4);
-    std::memcpy(&copy[b], &va, 4);
     EXPECT_FALSE(size_map_internal::PcTableBytesOnePass(moved, ix).has_value()) << path;
     uint64_t sum_before = 0, sum_after = 0;
     for (uint64_t v : general) sum_before += v;
@@ -165,6 +173,85 @@ TEST(SizeMapCorpus, OnePassPcTablesMatchTheGeneralMethod) {
   });
   if (one_pass == 0) GTEST_SKIP() << "no fixtures or corpus";
   EXPECT_GT(refused, 0);
+}
+
+// The package report as lines: two reports are the same when these are.
+std::vector<std::string> Lines(const PackageReport& r) {
+  std::vector<std::string> out;
+  for (const PackageSize& p : r.packages) {
+    out.push_back(fmt::format("{} {} {} {} {}", p.package, p.module, ModuleKindName(p.kind),
+                              p.code_bytes, p.functions));
+  }
+  for (const ModuleSize& m : r.modules) {
+    out.push_back(
+        fmt::format("module {} {} {} {}", m.module, m.code_bytes, m.functions, m.packages));
+  }
+  out.push_back(fmt::format("total {} {}", r.total_code_bytes, r.total_functions));
+  return out;
+}
+
+// Tallies `obj`'s table in one pass; Finish()'s answer in *ok.
+SizeTally Tally(const exe::ObjectFile& obj, bool* ok) {
+  SizeTally tally(obj, nullptr);
+  ReadOptions ro;
+  ro.begin = &SizeTally::Begin;
+  ro.visit = &SizeTally::Visit;
+  ro.visit_ctx = &tally;
+  auto t = ReadFunctionTable(obj, ro);
+  *ok = t.ok() && tally.Finish();
+  return tally;
+}
+
+// The one-pass tally (what `inspect --packages --size` runs) gives the stored way's size map and
+// package report, node for node, on every real table; and it takes every 1.16+ table the
+// linker wrote, so that the stored way is only the fallback.
+TEST(SizeTallyCorpus, OnePassGivesWhatTheStoredTableGives) {
+  int tallied = 0;
+  ForEachCorpusObject([&](const std::string& path, const MappedFile&, const exe::ObjectFile& obj) {
+    auto t = ReadFunctionTable(obj);
+    if (!t.ok() || t->funcs.empty()) return;
+    bool ok = false;
+    SizeTally tally = Tally(obj, &ok);
+    if (t->header.version != PclntabVersion::kGo12) {
+      EXPECT_TRUE(ok) << path << ": a linker-written table went the stored way";
+    }
+    if (!ok) return;
+    ++tallied;
+    const PackageIndex ix = IndexPackages(*t, nullptr);
+    EXPECT_EQ(tally.functions(), t->funcs.size()) << path;
+    EXPECT_EQ(tally.index().package, ix.package) << path;
+    EXPECT_EQ(Lines(tally.Packages()), Lines(SizeByPackage(*t, ix))) << path;
+    std::vector<std::string> want, got;
+    Flatten(BuildSizeMap(obj, &*t, ix), "", &want);
+    Flatten(tally.SizeMap(), "", &got);
+    EXPECT_EQ(got, want) << path;
+  });
+  if (tallied == 0) GTEST_SKIP() << "no Go fixtures or corpus";
+}
+
+// A table out of the linker's order is refused, so that the caller takes the stored way: the
+// pcsp offsets of the second and the last function swapped, as above.
+TEST(SizeTallyCorpus, RefusesPcTablesOutOfOrder) {
+  int refused = 0;
+  ForEachCorpusObject([&](const std::string& path, const MappedFile&, const exe::ObjectFile& obj) {
+    auto t = ReadFunctionTable(obj);
+    if (!t.ok() || t->header.version == PclntabVersion::kGo12 || t->funcs.size() < 3) return;
+    std::vector<std::byte> copy;
+    if (!SwapPcsp(*t, &copy)) return;
+    SizeTally tally(obj, nullptr);
+    ParseOptions opts;
+    opts.file_offset = t->file_offset;
+    opts.text_start = t->text_start;
+    opts.text_sections = t->text_sections;
+    opts.begin = &SizeTally::Begin;
+    opts.visit = &SizeTally::Visit;
+    opts.visit_ctx = &tally;
+    auto moved = ParsePclntab(copy, opts);
+    ASSERT_TRUE(moved.ok()) << path << ": " << moved.status().message();
+    EXPECT_FALSE(tally.Finish()) << path;
+    ++refused;
+  });
+  if (refused == 0) GTEST_SKIP() << "no Go 1.16+ fixtures or corpus";
 }
 
 }  // namespace

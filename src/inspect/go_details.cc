@@ -212,14 +212,37 @@ void AppendFunctionLine(const gobin::Function& f, std::string_view pkg, std::str
 
 GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags) {
   GoDetails d;
-  // Read in place: names stay views into the file mapping (see ParseOptions::file).
+  const gobin::BuildInfo* info = InfoOf(slice);
+  if ((flags & (kDetailPackages | kDetailSize)) && !(flags & kDetailFunctions)) {
+    // One pass: nothing is kept per function (restic --packages --size: x -> y ms).
+    gobin::SizeTally tally(slice.object, info);
+    gobin::ReadOptions ro;
+    ro.begin = &gobin::SizeTally::Begin;
+    ro.visit = &gobin::SizeTally::Visit;
+    ro.visit_ctx = &tally;
+    auto t = gobin::ReadFunctionTable(slice.object, ro);
+    if (!t.ok()) {
+      d.table_error = t.status().message();
+      if (flags & kDetailSize)
+        d.size = gobin::BuildSizeMap(slice.object, nullptr, gobin::PackageIndex{});
+      return d;
+    }
+    if (tally.Finish()) {
+      d.table = std::move(t).value();
+      d.functions = tally.functions();
+      if (flags & kDetailPackages) d.packages = tally.Packages();
+      if (flags & kDetailSize) d.size = tally.SizeMap();
+      return d;
+    }
+    // Not in the linker's layout: the stored way below.
+  }
   auto t = gobin::ReadFunctionTable(slice.object);
   if (t.ok()) {
     d.table = std::move(t).value();
+    d.functions = d.table->funcs.size();
   } else {
     d.table_error = t.status().message();
   }
-  const gobin::BuildInfo* info = InfoOf(slice);
   // The packages are indexed once for both reports (none without a table).
   gobin::PackageIndex ix;
   if (d.table && (flags & (kDetailPackages | kDetailSize)))
@@ -382,7 +405,7 @@ std::string SizeToText(const GoDetails& d, uint64_t file_size) {
   return fmt::to_string(out);
 }
 
-Json FunctionTableToJson(const gobin::FunctionTable& t, bool with_functions) {
+Json FunctionTableToJson(const gobin::FunctionTable& t, uint64_t functions, bool with_functions) {
   Json j = {{"layout", gobin::PclntabVersionName(t.header.version)},
             {"magic", fmt::format("{:#x}", t.header.magic)},
             {"source", gobin::TableSourceName(t.source)},
@@ -394,7 +417,7 @@ Json FunctionTableToJson(const gobin::FunctionTable& t, bool with_functions) {
             {"text_source", t.text_source},
             {"text_sections", t.text_sections.size()},
             {"nfunc", t.header.nfunc},
-            {"count", t.funcs.size()}};
+            {"count", functions}};
   if (with_functions) {
     Json fs = Json::array();
     for (const gobin::Function& f : t.funcs) {
@@ -447,7 +470,8 @@ Json SizeNodeToJson(const gobin::SizeNode& n) {
 
 void AddDetailsToJson(const GoDetails& d, unsigned flags, Json* j) {
   if (d.table) {
-    (*j)["function_table"] = FunctionTableToJson(*d.table, (flags & kDetailFunctions) != 0);
+    (*j)["function_table"] =
+        FunctionTableToJson(*d.table, d.functions, (flags & kDetailFunctions) != 0);
   } else {
     (*j)["function_table"] = Json{{"error", d.table_error}};
   }

@@ -22,13 +22,18 @@ enum DetailFlags : unsigned {
 };
 
 struct GoDetails {
+  // Without kDetailFunctions the table's funcs stay empty when packages and sizes were tallied
+  // as it was decoded (gobin::SizeTally); `functions` counts them either way.
   std::optional<gobin::FunctionTable> table;
+  uint64_t functions = 0;
   std::string table_error;  // why there is no table ("" when there is)
   std::optional<gobin::PackageReport> packages;
   std::optional<gobin::SizeNode> size;
 };
 
-// The table is read in place, in the slice's bytes (see gobin::ParseOptions::file).
+// The table is read in place, in the slice's bytes (see gobin::ParseOptions::file). Packages and
+// sizes without the function list are tallied in one pass (gobin::SizeTally), else, or when the
+// table is not in the linker's layout, computed from the stored table.
 GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags);
 
 // Text sections for each detail; empty when the detail was not asked for.
@@ -42,7 +47,8 @@ std::string PackagesToText(const GoDetails& d);
 void StreamFunctionsText(const SliceReport& slice, const MappedFile* file, std::FILE* out);
 std::string SizeToText(const GoDetails& d, uint64_t file_size);
 
-nlohmann::ordered_json FunctionTableToJson(const gobin::FunctionTable& t, bool with_functions);
+nlohmann::ordered_json FunctionTableToJson(const gobin::FunctionTable& t, uint64_t functions,
+                                           bool with_functions);
 nlohmann::ordered_json PackagesToJson(const gobin::PackageReport& p);
 nlohmann::ordered_json SizeNodeToJson(const gobin::SizeNode& n);
 // Adds the requested details to a slice's JSON object.
