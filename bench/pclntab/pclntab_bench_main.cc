@@ -8,6 +8,7 @@
 #include <malloc.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -108,42 +109,46 @@ int main(int argc, char** argv) {
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     BackHeapWithHugePages(4 << 20);
   }
-  auto table = gobin::ReadFunctionTable(obj);
-  if (mode == "info") {
-    if (!table.ok()) return Fail(path, table.status());
-    const auto& h = table->header;
-    fmt::format_to(std::back_inserter(out),
-                   "magic {:#x} ({}) endian {} ptr {} quantum {} nfunc {} nfiles {}\n"
-                   "found by {} ({}) at file offset {:#x} addr {:#x} size {:#x}\n"
-                   "text start {:#x} from {}; header textStart {:#x}; text sections {}\n"
-                   "end pc {:#x}\n",
-                   h.magic, gobin::PclntabVersionName(h.version),
-                   h.endian == Endian::kLittle ? "little" : "big", h.ptr_size, h.quantum, h.nfunc,
-                   h.nfiles, gobin::TableSourceName(table->source), table->source_detail,
-                   table->file_offset, table->addr, table->size, table->text_start,
-                   table->text_source, h.header_text_start, table->text_sections.size(),
-                   table->end_pc);
-  } else if (mode == "packages" || mode == "size" || mode == "packages+size") {
+  if (mode == "packages" || mode == "size" || mode == "packages+size") {
     auto bi = gobin::ReadBuildInfo(obj);
     const gobin::BuildInfo* info = bi.ok() ? &*bi : nullptr;
-    const gobin::FunctionTable* t = table.ok() ? &*table : nullptr;
-    // As inspect does: the packages are indexed once for both reports.
-    const gobin::PackageIndex ix = t ? gobin::IndexPackages(*t, info) : gobin::PackageIndex{};
+    // As inspect does: one pass (gobin::SizeTally), or the stored table with the packages
+    // indexed once for both reports when the table is not in the linker's order.
+    std::optional<gobin::PackageReport> rep;
+    std::optional<gobin::SizeNode> tree;
+    gobin::SizeTally tally(obj, info);
+    auto t = gobin::ReadFunctionTable(obj, {.visit = &gobin::SizeTally::Visit,
+                                            .visit_ctx = &tally,
+                                            .begin = &gobin::SizeTally::Begin});
+    if (t.ok() && tally.Finish()) {
+      rep = tally.Packages();
+      tree = tally.SizeMap();
+    } else {
+      auto table = gobin::ReadFunctionTable(obj);
+      const gobin::FunctionTable* tp = table.ok() ? &*table : nullptr;
+      const gobin::PackageIndex ix = tp ? gobin::IndexPackages(*tp, info) : gobin::PackageIndex{};
+      if (tp != nullptr) rep = gobin::SizeByPackage(*tp, ix);
+      tree = gobin::BuildSizeMap(obj, tp, ix);
+    }
     if (mode != "size") {
-      if (!t) return Fail(path, table.status());
-      auto rep = gobin::SizeByPackage(*t, ix);
-      for (const auto& p : rep.packages) {
+      if (!rep) return Fail(path, t.status());
+      for (const auto& p : rep->packages) {
         fmt::format_to(std::back_inserter(out), "{:>10} {:>6} {} {} ({})\n", p.code_bytes,
                        p.functions, p.package, p.module, gobin::ModuleKindName(p.kind));
       }
-      for (const auto& m : rep.modules) {
+      for (const auto& m : rep->modules) {
         fmt::format_to(std::back_inserter(out), "module {:>10} {:>6} {:>4} {}\n", m.code_bytes,
                        m.functions, m.packages, m.module);
       }
       fmt::format_to(std::back_inserter(out), "total {} bytes in {} functions\n",
-                     rep.total_code_bytes, rep.total_functions);
+                     rep->total_code_bytes, rep->total_functions);
     }
-    if (mode != "packages") PrintTree(gobin::BuildSizeMap(obj, t, ix), 0, &out);
+    if (mode != "packages") PrintTree(*tree, 0, &out);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+  }
+  auto table = gobin::ReadFunctionTable(obj);
+  if (mode == "info") {
   } else if (mode == "version") {
     auto g = gobin::RecoverGoVersion(obj, table.ok() ? &*table : nullptr);
     fmt::format_to(std::back_inserter(out), "version {} ({})\ngoos {} ({})\ngoarch {} ({})\n",

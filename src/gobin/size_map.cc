@@ -695,6 +695,8 @@ struct SizeTally::State {
   }
 
   template <bool kSwap>
+  void Visit(const Function& f);
+  template <bool kSwap>
   void PcTables(uint64_t rec, uint32_t id);
 };
 
@@ -753,7 +755,7 @@ void SizeTally::Begin(void* ctx, const FunctionTable& t) {
 // bytes: the tables from it to the next function's first new one are all this function's. So
 // nothing is sorted, where EmitPcTablesInOrder sorts each function's new tables.
 template <bool kSwap>
-void SizeTally::State::PcTables(uint64_t rec, uint32_t id) {
+[[gnu::always_inline]] inline void SizeTally::State::PcTables(uint64_t rec, uint32_t id) {
   const size_t seen = pc_pending ? pc_last : 0;
   size_t first = SIZE_MAX, last = 0;
   bool shared_ok = true;
@@ -772,7 +774,7 @@ void SizeTally::State::PcTables(uint64_t rec, uint32_t id) {
     // `take` by hand, with the words and bounds in registers.
     uint64_t* const w = pc_starts->words();
     const size_t size = refs->pctab_size();
-    auto field = [&](const std::byte* at) {
+    auto field = [&](const std::byte* at) __attribute__((always_inline)) {
       const size_t off = LoadUintAs<4, kSwap>(at);
       if (off - 1 >= size - 1) return;  // absent: 0, or past pctab
       const uint64_t bit = uint64_t{1} << (off & 63);
@@ -809,6 +811,17 @@ void SizeTally::State::PcTables(uint64_t rec, uint32_t id) {
 
 void SizeTally::Visit(void* ctx, const Function& f) {
   State& st = *static_cast<SizeTally*>(ctx)->st_;
+  if (st.swap) {
+    st.Visit<true>(f);
+  } else {
+    st.Visit<false>(f);
+  }
+}
+
+// One function's share of everything, with the table's byte order fixed.
+template <bool kSwap>
+void SizeTally::State::Visit(const Function& f) {
+  State& st = *this;
   const uint32_t id = st.indexer.Add(f.name);
   if (id >= st.code_bytes.size()) st.Grow(id + 1);
   const uint64_t i = st.count++;
@@ -869,12 +882,7 @@ void SizeTally::Visit(void* ctx, const Function& f) {
   st.slots_got += st.slot_bytes;
   bytes[id] += st.slot_bytes;
   // Its pc tables.
-  if (!st.pc_starts) return;
-  if (st.swap) {
-    st.PcTables<true>(rec, id);
-  } else {
-    st.PcTables<false>(rec, id);
-  }
+  if (st.pc_starts) st.PcTables<kSwap>(rec, id);
 }
 
 bool SizeTally::Finish() {
