@@ -137,38 +137,42 @@ PackageReport SizeByPackage(const FunctionTable& table, const PackageIndex& ix) 
 PackageReport SizeByPackage(const PackageIndex& ix, const std::vector<uint64_t>& code_bytes,
                             const std::vector<uint64_t>& functions) {
   PackageReport rep;
-  rep.packages.resize(ix.package.size());
-  for (size_t id = 0; id < rep.packages.size(); ++id) {
-    rep.packages[id].code_bytes = id < code_bytes.size() ? code_bytes[id] : 0;
-    rep.packages[id].functions = id < functions.size() ? functions[id] : 0;
-    rep.total_code_bytes += rep.packages[id].code_bytes;
-    rep.total_functions += rep.packages[id].functions;
-    rep.packages[id].package = ix.package[id];
-    rep.packages[id].module = ix.module[id];
-    rep.packages[id].kind = ix.kind[id];
+  const size_t n = ix.package.size();
+  auto bytes_of = [&](uint32_t id) { return id < code_bytes.size() ? code_bytes[id] : 0; };
+  auto funcs_of = [&](uint32_t id) { return id < functions.size() ? functions[id] : 0; };
+  // Ids are sorted, not the reports: each package's strings are copied once, into place.
+  std::vector<uint32_t> order(n);
+  for (uint32_t id = 0; id < n; ++id) {
+    order[id] = id;
+    rep.total_code_bytes += bytes_of(id);
+    rep.total_functions += funcs_of(id);
   }
   // Modules in the order of their packages' names: a module's kind is its first package's.
-  std::sort(rep.packages.begin(), rep.packages.end(),
-            [](const PackageSize& a, const PackageSize& b) { return a.package < b.package; });
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return ix.package[a] < ix.package[b]; });
   std::unordered_map<std::string_view, size_t> mods;
-  for (const PackageSize& p : rep.packages) {
-    auto [it, inserted] = mods.try_emplace(p.module, rep.modules.size());
-    if (inserted) rep.modules.push_back(ModuleSize{p.module, p.kind, 0, 0, 0});
+  mods.reserve(n);
+  for (uint32_t id : order) {
+    auto [it, inserted] = mods.try_emplace(ix.module[id], rep.modules.size());
+    if (inserted) rep.modules.push_back(ModuleSize{ix.module[id], ix.kind[id], 0, 0, 0});
     ModuleSize& m = rep.modules[it->second];
-    m.code_bytes += p.code_bytes;
-    m.functions += p.functions;
+    m.code_bytes += bytes_of(id);
+    m.functions += funcs_of(id);
     m.packages += 1;
   }
-  auto by_size = [](const auto& a, const auto& b) {
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if (bytes_of(a) != bytes_of(b)) return bytes_of(a) > bytes_of(b);
+    return ix.package[a] < ix.package[b];
+  });
+  rep.packages.reserve(n);
+  for (uint32_t id : order) {
+    rep.packages.push_back(
+        PackageSize{ix.package[id], ix.module[id], ix.kind[id], bytes_of(id), funcs_of(id)});
+  }
+  std::sort(rep.modules.begin(), rep.modules.end(), [](const ModuleSize& a, const ModuleSize& b) {
     if (a.code_bytes != b.code_bytes) return a.code_bytes > b.code_bytes;
-    if constexpr (requires { a.package; }) {
-      return a.package < b.package;
-    } else {
-      return a.module < b.module;
-    }
-  };
-  std::sort(rep.packages.begin(), rep.packages.end(), by_size);
-  std::sort(rep.modules.begin(), rep.modules.end(), by_size);
+    return a.module < b.module;
+  });
   return rep;
 }
 
