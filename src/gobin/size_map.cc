@@ -614,7 +614,7 @@ SizeNode BuildSizeMap(const exe::ObjectFile& obj, const FunctionTable* table,
 // AttributeStream's clipping for a stream known to come sorted, one interval at a time; `sorted`
 // turns false at the first interval out of order, and the stream's sum is then void.
 struct SortedStream {
-  uint64_t cursor = 0, hi = 0, total = 0, last = 0;
+  uint64_t cursor = 0, hi = 0, last = 0;
   bool sorted = true;
   void Reset(uint64_t lo, uint64_t h) {
     cursor = lo;
@@ -627,7 +627,6 @@ struct SortedStream {
     const uint64_t a = std::max(s, cursor), b = std::min(e, hi);
     if (b <= a) return;
     *bytes += b - a;
-    total += b - a;
     cursor = b;
   }
 };
@@ -668,19 +667,19 @@ struct SizeTally::State {
   std::vector<uint32_t> name_starts;
   std::unordered_set<uint64_t> names_behind;  // new names that start before names_next
   uint64_t names_next = 0, names_got = 0;
-  // Records, in function order: the one before runs up to this one's.
-  uint64_t prev_rec = 0, recs_got = 0, slots_got = 0;
+  // Records, in function order: the one before runs up to this one's. They cover
+  // [first_rec, the last one's end), and the functab slots count * slot_bytes.
+  uint64_t first_rec = 0, prev_rec = 0;
   uint32_t prev_id = 0;
   // pc tables (EmitPcTablesInOrder): a function's new tables follow all tables before them, so
   // the bytes from its first new table up to the next function's first new table are its own.
   std::optional<PcTableRefs> refs;
   std::optional<Bits> pc_starts;
-  uint32_t pcsp_at = 0, npcdata_at = 0, pcdata_at = 0;
   bool pc_pending = false;
   size_t pc_last = 0;       // the last new table
+  size_t pc_first = 0;      // the first table: the runs cover [pc_first, pctab's end)
   size_t pc_run_start = 0;  // the first new table of the function that owns the bytes from it
   uint32_t pc_run_id = 0;
-  uint64_t pcs_got = 0;
 
   explicit State(const BuildInfo* info) : indexer(info) {}
   void Grow(size_t n) {
@@ -759,33 +758,25 @@ template <bool kSwap>
   const size_t seen = pc_pending ? pc_last : 0;
   size_t first = SIZE_MAX, last = 0;
   bool shared_ok = true;
-  auto take = [&](size_t off) {
+  uint64_t* const w = pc_starts->words();  // in a register across the fields, not reloaded
+  auto take = [&](size_t off) __attribute__((always_inline)) {
+    const uint64_t bit = uint64_t{1} << (off & 63);
+    uint64_t& word = w[off >> 6];
     if (off > seen) {
-      pc_starts->Set(off);
+      word |= bit;
       first = std::min(first, off);
       last = std::max(last, off);
     } else {
-      shared_ok &= pc_starts->Test(off);
+      shared_ok &= (word & bit) != 0;
     }
   };
   const std::byte *fixed, *pcdata;
   size_t n;
   if (refs->Fields<kSwap>(rec, &fixed, &pcdata, &n)) [[likely]] {
-    // `take` by hand, with the words and bounds in registers.
-    uint64_t* const w = pc_starts->words();
     const size_t size = refs->pctab_size();
     auto field = [&](const std::byte* at) __attribute__((always_inline)) {
       const size_t off = LoadUintAs<4, kSwap>(at);
-      if (off - 1 >= size - 1) return;  // absent: 0, or past pctab
-      const uint64_t bit = uint64_t{1} << (off & 63);
-      uint64_t& word = w[off >> 6];
-      if (off > seen) {
-        word |= bit;
-        first = std::min(first, off);
-        last = std::max(last, off);
-      } else {
-        shared_ok &= (word & bit) != 0;
-      }
+      if (off - 1 < size - 1) take(off);  // else absent (0) or past pctab, as ForEachAt skips
     };
     field(fixed);
     field(fixed + 4);
@@ -800,8 +791,9 @@ template <bool kSwap>
   }
   if (first == SIZE_MAX) return;  // no new table
   if (pc_pending) {
-    pcs_got += first - pc_run_start;
     table_split.bytes[pc_run_id] += first - pc_run_start;
+  } else {
+    pc_first = first;
   }
   pc_run_start = first;
   pc_run_id = id;
@@ -873,13 +865,13 @@ void SizeTally::State::Visit(const Function& f) {
       st.ok = false;
       return;
     }
-    st.recs_got += rec - st.prev_rec;
     bytes[st.prev_id] += rec - st.prev_rec;
+  } else {
+    st.first_rec = rec;
   }
   st.prev_rec = rec;
   st.prev_id = id;
   // Its functab slot.
-  st.slots_got += st.slot_bytes;
   bytes[id] += st.slot_bytes;
   // Its pc tables.
   if (st.pc_starts) st.PcTables<kSwap>(rec, id);
@@ -893,19 +885,17 @@ bool SizeTally::Finish() {
   if (st.table_sec < 0 || !st.ok || st.count == 0) return st.ok;
   // The last record: its fixed part only; the last pc tables: up to pctab's end.
   const uint64_t size = st.table.size;
-  const uint64_t last_rec = std::min(st.prev_rec + kLastRecord, size) - st.prev_rec;
-  st.recs_got += last_rec;
-  st.table_split.bytes[st.prev_id] += last_rec;
+  const uint64_t recs_end = std::min(st.prev_rec + kLastRecord, size);
+  st.table_split.bytes[st.prev_id] += recs_end - st.prev_rec;
+  uint64_t pcs = 0;
   if (st.pc_pending) {
-    const uint64_t rest = st.refs->pctab_size() - st.pc_run_start;
-    st.pcs_got += rest;
-    st.table_split.bytes[st.pc_run_id] += rest;
+    st.table_split.bytes[st.pc_run_id] += st.refs->pctab_size() - st.pc_run_start;
+    pcs = st.refs->pctab_size() - st.pc_first;
   }
   // The slots as the stored way clips them: the functab may end past the table.
-  const uint64_t ft = st.table.header.functab_off;
-  const uint64_t slots_end = ft + st.count * st.slot_bytes;
-  if (slots_end > size) st.ok = false;
-  const uint64_t got = st.names_got + st.recs_got + st.slots_got + st.pcs_got;
+  const uint64_t slots = st.count * st.slot_bytes;
+  if (st.table.header.functab_off + slots > size) st.ok = false;
+  const uint64_t got = st.names_got + (recs_end - st.first_rec) + slots + pcs;
   // More than the table holds: overlapping sub-tables, which the stored way clips together.
   if (got > size) st.ok = false;
   st.table_split.shared = size - got;
