@@ -84,11 +84,7 @@ std::string Report(const gobin::PackageReport& r) {
 // The tally against the stored way, when the tally takes the table. A difference: trap.
 void TallyBothWays(const exe::ObjectFile& obj, const gobin::FunctionTable& stored) {
   gobin::SizeTally tally(obj, nullptr);
-  gobin::ReadOptions ro;
-  ro.begin = &gobin::SizeTally::Begin;
-  ro.visit = &gobin::SizeTally::Visit;
-  ro.visit_ctx = &tally;
-  auto t = gobin::ReadFunctionTable(obj, ro);
+  auto t = tally.Read(obj);
   if (!t.ok()) __builtin_trap();  // the stored read of the same bytes succeeded
   if (!tally.Finish()) return;
   const gobin::PackageIndex ix = gobin::IndexPackages(stored, nullptr);

@@ -8,7 +8,6 @@
 #include <malloc.h>
 
 #include <cstdio>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -112,38 +111,25 @@ int main(int argc, char** argv) {
   if (mode == "packages" || mode == "size" || mode == "packages+size") {
     auto bi = gobin::ReadBuildInfo(obj);
     const gobin::BuildInfo* info = bi.ok() ? &*bi : nullptr;
-    // As inspect does: one pass (gobin::SizeTally), or the stored table with the packages
-    // indexed once for both reports when the table is not in the linker's order.
-    std::optional<gobin::PackageReport> rep;
-    std::optional<gobin::SizeNode> tree;
-    gobin::SizeTally tally(obj, info);
-    auto t = gobin::ReadFunctionTable(obj, {.visit = &gobin::SizeTally::Visit,
-                                            .visit_ctx = &tally,
-                                            .begin = &gobin::SizeTally::Begin});
-    if (t.ok() && tally.Finish()) {
-      rep = tally.Packages();
-      tree = tally.SizeMap();
-    } else {
-      auto table = gobin::ReadFunctionTable(obj);
-      const gobin::FunctionTable* tp = table.ok() ? &*table : nullptr;
-      const gobin::PackageIndex ix = tp ? gobin::IndexPackages(*tp, info) : gobin::PackageIndex{};
-      if (tp != nullptr) rep = gobin::SizeByPackage(*tp, ix);
-      tree = gobin::BuildSizeMap(obj, tp, ix);
-    }
+    // As inspect does (gobin::ReadTableSizes): one pass, or the stored table.
+    const gobin::TableSizes ts =
+        gobin::ReadTableSizes(obj, info, mode != "size", mode != "packages",
+                              /*keep_functions=*/false);
     if (mode != "size") {
-      if (!rep) return Fail(path, t.status());
-      for (const auto& p : rep->packages) {
+      if (!ts.packages) return Fail(path, ts.table.status());
+      const gobin::PackageReport& rep = *ts.packages;
+      for (const auto& p : rep.packages) {
         fmt::format_to(std::back_inserter(out), "{:>10} {:>6} {} {} ({})\n", p.code_bytes,
                        p.functions, p.package, p.module, gobin::ModuleKindName(p.kind));
       }
-      for (const auto& m : rep->modules) {
+      for (const auto& m : rep.modules) {
         fmt::format_to(std::back_inserter(out), "module {:>10} {:>6} {:>4} {}\n", m.code_bytes,
                        m.functions, m.packages, m.module);
       }
       fmt::format_to(std::back_inserter(out), "total {} bytes in {} functions\n",
-                     rep->total_code_bytes, rep->total_functions);
+                     rep.total_code_bytes, rep.total_functions);
     }
-    if (mode != "packages") PrintTree(*tree, 0, &out);
+    if (mode != "packages") PrintTree(*ts.size, 0, &out);
     std::fwrite(out.data(), 1, out.size(), stdout);
     return 0;
   }

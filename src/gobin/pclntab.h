@@ -122,10 +122,8 @@ struct ParseOptions {
   // then read with pread through small windows (base/file_window.h) rather than through the
   // mapping. Nothing joins the resident set, so release_file_pages has nothing to do, and a name
   // passed to `visit` is valid during the call only. Ignored without `visit`: a stored table is
-  // read in place, where its names stay valid. (A copy of the table's names and records into
-  // huge pages, made with pread, was dropped in session 9: on the machines this runs on now a
-  // page fault costs 1.5 µs, zeroing a 2 MB huge page 300 µs, and `inspect --packages --size` of
-  // restic took 0.9 ms longer with the copy than reading in place.)
+  // read in place, where its names stay valid (doc/formats/go-pclntab.md says why it is not
+  // copied).
   const MappedFile* file = nullptr;
   // When set, every function goes to visit(visit_ctx, f) in table order instead of into
   // FunctionTable::funcs (which stays empty): a listing in one pass, with no per-function

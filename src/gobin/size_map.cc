@@ -877,6 +877,14 @@ void SizeTally::State::Visit(const Function& f) {
   if (st.pc_starts) st.PcTables<kSwap>(rec, id);
 }
 
+Result<FunctionTable> SizeTally::Read(const exe::ObjectFile& obj) {
+  ReadOptions ro;
+  ro.begin = &SizeTally::Begin;
+  ro.visit = &SizeTally::Visit;
+  ro.visit_ctx = this;
+  return ReadFunctionTable(obj, ro);
+}
+
 bool SizeTally::Finish() {
   State& st = *st_;
   if (st.done) return st.ok;
@@ -918,6 +926,38 @@ SizeNode SizeTally::SizeMap() const {
     if (st.table_sec >= 0) splits[static_cast<size_t>(st.table_sec)] = &st.table_split;
   }
   return Assemble(st.layout, st.obj->data.size(), st.indexer.index(), splits);
+}
+
+TableSizes ReadTableSizes(const exe::ObjectFile& obj, const BuildInfo* info, bool packages,
+                          bool size, bool keep_functions) {
+  TableSizes out;
+  if ((packages || size) && !keep_functions) {
+    SizeTally tally(obj, info);
+    auto t = tally.Read(obj);
+    if (!t.ok()) {
+      // The stored read would fail the same way: the sections alone.
+      out.table = t.status();
+      if (size) out.size = BuildSizeMap(obj, nullptr, PackageIndex{});
+      return out;
+    }
+    if (tally.Finish()) {
+      out.table = std::move(t);
+      out.functions = tally.functions();
+      if (packages) out.packages = tally.Packages();
+      if (size) out.size = tally.SizeMap();
+      return out;
+    }
+    // Not in the linker's layout: the stored way.
+  }
+  out.table = ReadFunctionTable(obj);
+  const FunctionTable* t = out.table.ok() ? &out.table.value() : nullptr;
+  if (t != nullptr) out.functions = t->funcs.size();
+  if (!packages && !size) return out;
+  // The packages are indexed once for both reports (none without a table).
+  const PackageIndex ix = t != nullptr ? IndexPackages(*t, info) : PackageIndex{};
+  if (packages && t != nullptr) out.packages = SizeByPackage(*t, ix);
+  if (size) out.size = BuildSizeMap(obj, t, ix);
+  return out;
 }
 
 namespace size_map_internal {

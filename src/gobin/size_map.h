@@ -63,7 +63,10 @@ class SizeTally {
   SizeTally& operator=(const SizeTally&) = delete;
   ~SizeTally();
 
-  // For ReadOptions::begin and ReadOptions::visit, with visit_ctx = this.
+  // Reads the object's function table in place (ReadFunctionTable) with this tally as its
+  // visitor: the table's facts, without functions, or why it could not be read.
+  Result<FunctionTable> Read(const exe::ObjectFile& obj);
+  // For ReadOptions/ParseOptions begin and visit, with visit_ctx = this (what Read sets up).
   static void Begin(void* ctx, const FunctionTable& t);
   static void Visit(void* ctx, const Function& f);
 
@@ -79,6 +82,20 @@ class SizeTally {
   struct State;
   std::unique_ptr<State> st_;
 };
+
+// What `inspect --packages` and `--size` report from `obj`'s function table, read the cheapest
+// way that gives them: tallied in one pass as the table is decoded (SizeTally), else, or when
+// the caller keeps the functions, from the stored table (IndexPackages, SizeByPackage,
+// BuildSizeMap). Both give the same reports; `table` is the table's facts either way, with its
+// functions only when stored.
+struct TableSizes {
+  Result<FunctionTable> table = Status::NotFound("function table not read");
+  uint64_t functions = 0;                 // functions decoded
+  std::optional<PackageReport> packages;  // asked for, and the table was read
+  std::optional<SizeNode> size;           // asked for (without a table: sections only)
+};
+TableSizes ReadTableSizes(const exe::ObjectFile& obj, const BuildInfo* info /* may be null */,
+                          bool packages, bool size, bool keep_functions);
 
 // The two ways BuildSizeMap splits pctab among packages, exposed so that tests can hold them
 // to each other: pctab bytes per package id (ix.of_func), at offsets from the table start.

@@ -193,11 +193,7 @@ std::vector<std::string> Lines(const PackageReport& r) {
 // Tallies `obj`'s table in one pass; Finish()'s answer in *ok.
 SizeTally Tally(const exe::ObjectFile& obj, bool* ok) {
   SizeTally tally(obj, nullptr);
-  ReadOptions ro;
-  ro.begin = &SizeTally::Begin;
-  ro.visit = &SizeTally::Visit;
-  ro.visit_ctx = &tally;
-  auto t = ReadFunctionTable(obj, ro);
+  auto t = tally.Read(obj);
   *ok = t.ok() && tally.Finish();
   return tally;
 }

@@ -212,44 +212,17 @@ void AppendFunctionLine(const gobin::Function& f, std::string_view pkg, std::str
 
 GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags) {
   GoDetails d;
-  const gobin::BuildInfo* info = InfoOf(slice);
-  if ((flags & (kDetailPackages | kDetailSize)) && !(flags & kDetailFunctions)) {
-    // One pass: nothing is kept per function (restic --packages --size: x -> y ms).
-    gobin::SizeTally tally(slice.object, info);
-    gobin::ReadOptions ro;
-    ro.begin = &gobin::SizeTally::Begin;
-    ro.visit = &gobin::SizeTally::Visit;
-    ro.visit_ctx = &tally;
-    auto t = gobin::ReadFunctionTable(slice.object, ro);
-    if (!t.ok()) {
-      d.table_error = t.status().message();
-      if (flags & kDetailSize)
-        d.size = gobin::BuildSizeMap(slice.object, nullptr, gobin::PackageIndex{});
-      return d;
-    }
-    if (tally.Finish()) {
-      d.table = std::move(t).value();
-      d.functions = tally.functions();
-      if (flags & kDetailPackages) d.packages = tally.Packages();
-      if (flags & kDetailSize) d.size = tally.SizeMap();
-      return d;
-    }
-    // Not in the linker's layout: the stored way below.
-  }
-  auto t = gobin::ReadFunctionTable(slice.object);
-  if (t.ok()) {
-    d.table = std::move(t).value();
-    d.functions = d.table->funcs.size();
+  gobin::TableSizes ts =
+      gobin::ReadTableSizes(slice.object, InfoOf(slice), (flags & kDetailPackages) != 0,
+                            (flags & kDetailSize) != 0, (flags & kDetailFunctions) != 0);
+  if (ts.table.ok()) {
+    d.table = std::move(ts.table).value();
   } else {
-    d.table_error = t.status().message();
+    d.table_error = ts.table.status().message();
   }
-  // The packages are indexed once for both reports (none without a table).
-  gobin::PackageIndex ix;
-  if (d.table && (flags & (kDetailPackages | kDetailSize)))
-    ix = gobin::IndexPackages(*d.table, info);
-  if ((flags & kDetailPackages) && d.table) d.packages = gobin::SizeByPackage(*d.table, ix);
-  if (flags & kDetailSize)
-    d.size = gobin::BuildSizeMap(slice.object, d.table ? &*d.table : nullptr, ix);
+  d.functions = ts.functions;
+  d.packages = std::move(ts.packages);
+  d.size = std::move(ts.size);
   return d;
 }
 

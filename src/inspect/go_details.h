@@ -31,9 +31,8 @@ struct GoDetails {
   std::optional<gobin::SizeNode> size;
 };
 
-// The table is read in place, in the slice's bytes (see gobin::ParseOptions::file). Packages and
-// sizes without the function list are tallied in one pass (gobin::SizeTally), else, or when the
-// table is not in the linker's layout, computed from the stored table.
+// The table is read in place, in the slice's bytes (see gobin::ParseOptions::file), as
+// gobin::ReadTableSizes reads it: packages and sizes without the function list in one pass.
 GoDetails ReadGoDetails(const SliceReport& slice, unsigned flags);
 
 // Text sections for each detail; empty when the detail was not asked for.
