@@ -33,15 +33,9 @@ double Percent(uint64_t part, uint64_t whole) {
 // `v` right-aligned in `width` columns, as "{:>width}".
 void AppendRight(uint64_t v, size_t width, fmt::memory_buffer* out) {
   char dec[20];
-  char* const end = dec + sizeof dec;
-  char* d = end;
-  do {
-    *--d = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  const auto n = static_cast<size_t>(end - d);
-  for (size_t i = n; i < width; ++i) out->push_back(' ');
-  out->append(d, end);
+  char* const end = std::to_chars(dec, dec + sizeof dec, v).ptr;
+  for (auto n = static_cast<size_t>(end - dec); n < width; ++n) out->push_back(' ');
+  out->append(dec, end);
 }
 
 // `s` left-aligned in `width` columns, as "{:<width}": padded by bytes when it is ASCII (one
