@@ -5,13 +5,11 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <optional>
 #include <span>
 #include <type_traits>
 #include <utility>
 
-#include "base/anon_buffer.h"
 #include "base/checked_math.h"
 #include "base/file_window.h"
 #include "base/page_hints.h"

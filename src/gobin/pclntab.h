@@ -6,7 +6,6 @@
 #define GOBIN_PCLNTAB_H_
 
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>

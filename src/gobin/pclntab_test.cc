@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "base/anon_buffer.h"
 #include "base/mapped_file.h"
 #include "exe/object_file.h"
 #include "gobin/corpus_testing.h"
